@@ -1,0 +1,69 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import { requireAuthentication } from './auth/authenticate.js';
+import type { TokenVerifier } from './auth/token-verifier.js';
+import { registerErrorHandling } from './graph/error-envelope.js';
+import type { ApiVersion } from './graph/odata-context.js';
+import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
+import { systemClock, type Clock } from './operations/clock.js';
+import { OperationService } from './operations/operation-service.js';
+import { operationRoutes, type PageLimits } from './routes/operations.js';
+import type { Store } from './store/store.js';
+import { UserResolver } from './users/user-resolver.js';
+
+export interface Limits extends PageLimits {
+  /** The largest request body accepted, in bytes (413 above). */
+  readonly bodyLimit: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { bodyLimit: 64 * 1024, defaultPageSize: 100, maxPageSize: 999 };
+
+export interface AppOptions {
+  readonly store: Store;
+  readonly verifier: TokenVerifier;
+  /** Published at `/.well-known/jwks.json` in dev mode, so other tools can verify the tokens this server mints. */
+  readonly jwks?: () => { keys: JWK[] };
+  readonly clock?: Clock;
+  readonly limits?: Partial<Limits>;
+  /** `false` for none, or a pino level. */
+  readonly logLevel?: false | string;
+  readonly trustProxy?: boolean;
+}
+
+export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
+
+/** The whole service as a Fastify instance, from a config object; the process around it is `cli.ts`. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const app = Fastify({
+    logger:
+      options.logLevel === false
+        ? false
+        : { level: options.logLevel ?? 'info', redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } },
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    bodyLimit: limits.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 512 },
+  });
+
+  // The pipeline, in the order a request meets it:
+  registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
+  registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
+
+  if (options.jwks) {
+    const jwks = options.jwks;
+    app.get('/.well-known/jwks.json', async () => jwks());
+  }
+
+  const users = new UserResolver(options.store.users);
+  const service = new OperationService(options.store.operations, options.clock ?? systemClock());
+  await app.register(async (api) => {
+    requireAuthentication(api, options.verifier, users); // 3. Bearer token → principal (401 otherwise)
+    for (const version of API_VERSIONS) {
+      // 4. routes: permission (403), user (404), then the domain
+      await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
+    }
+  });
+  return app;
+}

@@ -1,0 +1,34 @@
+import { GraphError } from '../errors.js';
+import { CONSUMER_TENANT_ID, type Principal } from './principal.js';
+
+export type Access = 'read' | 'write';
+
+/** Whose operations a request addresses, relative to the caller: the `/me` path, or `/users/{key}`. */
+export type Target = 'me' | 'self' | 'other';
+
+const READ_OWN = ['UserAuthenticationMethod.Read', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite', 'UserAuthenticationMethod.ReadWrite.All'];
+const READ_ANY = ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
+const WRITE_OWN = ['UserAuthenticationMethod.ReadWrite', 'UserAuthenticationMethod.ReadWrite.All'];
+const WRITE_ANY = ['UserAuthenticationMethod.ReadWrite.All'];
+
+/**
+ * The permission policy (README, "Permissions"): any read scope for one's own operations, a `.All` scope
+ * for anyone else's, `ReadWrite` to change them; applications need an `.All` role and cannot use `/me`.
+ * Personal Microsoft accounts are not supported, as the API's own documentation says.
+ */
+export function authorize(principal: Principal, access: Access, target: Target): void {
+  if (principal.tenantId === CONSUMER_TENANT_ID) {
+    throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
+  }
+  if (principal.kind === 'application') {
+    if (target === 'me') throw new GraphError('forbidden', '/me request is only valid with delegated authentication flow.');
+    requireAny(principal.roles, access === 'read' ? READ_ANY : WRITE_ANY);
+    return;
+  }
+  const own = target !== 'other';
+  requireAny(principal.scopes, access === 'read' ? (own ? READ_OWN : READ_ANY) : own ? WRITE_OWN : WRITE_ANY);
+}
+
+function requireAny(granted: ReadonlySet<string>, needed: readonly string[]): void {
+  if (!needed.some((permission) => granted.has(permission))) throw new GraphError('forbidden');
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildApp } from './app.js';
+import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
+import { createRemoteVerifier } from './auth/remote-verifier.js';
+import type { TokenVerifier } from './auth/token-verifier.js';
+import { ConfigError, helpText, integerSetting, listSetting, readSettings, SERVE_SETTINGS, TOKEN_SETTINGS } from './config.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser, seedUsers } from './users/seed-users.js';
+
+const USAGE = `graph-lro — a Microsoft Graph-compatible longRunningOperation service
+
+Usage:
+  graph-lro serve [options]    Serve the API (the default command)
+  graph-lro token [options]    Print a dev token (a bare JWT) signed with the key in --data
+  graph-lro help               Show this help
+
+serve options:
+${helpText(SERVE_SETTINGS)}
+
+token options:
+${helpText(TOKEN_SETTINGS)}
+`;
+
+const DATABASE_FILE = 'graph-lro.db';
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === 'serve') return serve(rest);
+  if (command === 'token') return token(rest);
+  throw new ConfigError(`Unknown command '${command}'. Run 'graph-lro help' for the commands.`);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const settings = readSettings(SERVE_SETTINGS, argv, process.env);
+  const port = integerSetting(SERVE_SETTINGS.port, settings.port, 0, 65535);
+  const limits = {
+    bodyLimit: integerSetting(SERVE_SETTINGS.bodyLimit, settings.bodyLimit, 1024, 64 * 1024 * 1024),
+    maxPageSize: integerSetting(SERVE_SETTINGS.maxPageSize, settings.maxPageSize, 1, 10_000),
+    defaultPageSize: integerSetting(SERVE_SETTINGS.pageSize, settings.pageSize, 1, 10_000),
+  };
+  if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
+  const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
+  const dataDir = settings.memory ? undefined : prepareDataDir(settings.data);
+
+  const store = openStore(dataDir);
+  if (settings.users) await seedUsers(store.users, settings.users);
+  const authority = production ? undefined : await openDevAuthority({ dataDir });
+  const verifier: TokenVerifier = authority?.verifier ?? (await productionVerifier(settings));
+  const app = await buildApp({
+    store,
+    verifier,
+    jwks: authority ? () => authority.jwks() : undefined,
+    limits,
+    logLevel: settings.logLevel,
+    trustProxy: settings.trustProxy,
+  });
+  closeOnSignals(async () => {
+    await app.close();
+    await store.close();
+  });
+  const address = await app.listen({ port, host: settings.host });
+  if (authority) await printWelcome(address, store, authority, dataDir);
+}
+
+async function productionVerifier(settings: ReturnType<typeof readSettings<typeof SERVE_SETTINGS>>): Promise<TokenVerifier> {
+  const audiences = listSetting(settings.audience);
+  const issuers = listSetting(settings.issuer);
+  if (audiences.length === 0) throw new ConfigError('Production mode needs --audience (GRAPH_LRO_AUDIENCE).');
+  if (issuers.length === 0 && settings.discoveryUrl === undefined) {
+    throw new ConfigError('Production mode needs --issuer (GRAPH_LRO_ISSUER) unless --oidc-discovery-url provides it.');
+  }
+  try {
+    return await createRemoteVerifier({ issuers, audiences, jwksUrl: settings.jwksUrl, discoveryUrl: settings.discoveryUrl });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+async function token(argv: string[]): Promise<void> {
+  const settings = readSettings(TOKEN_SETTINGS, argv, process.env);
+  const tenantId = (settings.tenant ?? DEV_TENANT_ID).toLowerCase();
+  const roles = listSetting(settings.roles);
+  const scopes = settings.scopes === undefined ? undefined : listSetting(settings.scopes);
+  const lifetimeSeconds = integerSetting(TOKEN_SETTINGS.lifetime, settings.lifetime, 60, 365 * 24 * 3600);
+  if (settings.user === undefined && roles.length === 0) {
+    throw new ConfigError('Name a user (--user <upn>) for a delegated token, or --roles for an application token.');
+  }
+  if (scopes?.length === 0) throw new ConfigError('--scopes needs at least one scope.');
+  const dataDir = prepareDataDir(settings.data);
+  const store = openStore(dataDir);
+  try {
+    const authority = await openDevAuthority({ dataDir });
+    const user = settings.user === undefined ? undefined : await ensureUser(store.users, tenantId, settings.user);
+    process.stdout.write(`${await authority.mint({ tenantId, user, scopes, roles, lifetimeSeconds })}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+function prepareDataDir(dir: string): string {
+  const path = resolve(dir);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`Cannot use the data folder ${path}: ${(error as Error).message}`);
+  }
+  return path;
+}
+
+function openStore(dataDir: string | undefined): Store {
+  return openSqliteStore({ path: dataDir === undefined ? ':memory:' : join(dataDir, DATABASE_FILE) });
+}
+
+async function printWelcome(address: string, store: Store, authority: DevAuthority, dataDir: string | undefined): Promise<void> {
+  const user = await ensureUser(store.users, DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME);
+  const jwt = await authority.mint({ tenantId: DEV_TENANT_ID, user });
+  process.stdout.write(
+    [
+      '',
+      `graph-lro is serving ${address}/v1.0 and ${address}/beta (${dataDir ? `data in ${dataDir}` : 'in memory'})`,
+      `A dev token for ${user.userPrincipalName} with every UserAuthenticationMethod scope (valid 24 h):`,
+      '',
+      jwt,
+      '',
+      'Try:',
+      `  curl -s -X POST ${address}/v1.0/me/authentication/operations -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the store, exit. */
+function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = () => {
+    if (closing) return;
+    closing = true;
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`graph-lro: error while shutting down: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`graph-lro: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`graph-lro: ${(error as Error).message ?? String(error)}\n`);
+  process.exit(1);
+});

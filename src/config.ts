@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS } from './app.js';
+
+/** A flag, its environment variable, and what `--help` says of it. One table drives parsing and help. */
+interface Setting {
+  readonly flag: string;
+  readonly env: string;
+  readonly type: 'string' | 'boolean';
+  readonly default?: string;
+  readonly help: string;
+}
+
+export const SERVE_SETTINGS = {
+  port: { flag: 'port', env: 'GRAPH_LRO_PORT', type: 'string', default: '5050', help: 'TCP port to listen on (0 picks a free one).' },
+  host: { flag: 'host', env: 'GRAPH_LRO_HOST', type: 'string', default: '127.0.0.1', help: 'Interface to listen on (0.0.0.0 for all).' },
+  data: { flag: 'data', env: 'GRAPH_LRO_DATA', type: 'string', default: './data', help: 'Folder for the SQLite database and the dev signing key.' },
+  memory: { flag: 'memory', env: 'GRAPH_LRO_MEMORY', type: 'boolean', help: 'Keep everything in memory (a throwaway run; nothing is written).' },
+  users: { flag: 'users', env: 'GRAPH_LRO_USERS', type: 'string', help: 'JSON file of users to seed: [{"id","userPrincipalName","tenantId"?}].' },
+  issuer: { flag: 'issuer', env: 'GRAPH_LRO_ISSUER', type: 'string', help: 'Production: accepted token issuer(s), comma-separated; {tenantid} matches the token\'s tid.' },
+  audience: { flag: 'audience', env: 'GRAPH_LRO_AUDIENCE', type: 'string', help: 'Production: accepted token audience(s), comma-separated.' },
+  jwksUrl: { flag: 'jwks-url', env: 'GRAPH_LRO_JWKS_URL', type: 'string', help: 'Production: the identity provider\'s JWKS URL.' },
+  discoveryUrl: { flag: 'oidc-discovery-url', env: 'GRAPH_LRO_OIDC_DISCOVERY_URL', type: 'string', help: 'Production: OIDC discovery URL (…/.well-known/openid-configuration), instead of --jwks-url.' },
+  bodyLimit: { flag: 'body-limit', env: 'GRAPH_LRO_BODY_LIMIT', type: 'string', default: String(DEFAULT_LIMITS.bodyLimit), help: 'Largest request body in bytes (413 above).' },
+  pageSize: { flag: 'page-size', env: 'GRAPH_LRO_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.defaultPageSize), help: 'Items per page when $top is absent.' },
+  maxPageSize: { flag: 'max-page-size', env: 'GRAPH_LRO_MAX_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.maxPageSize), help: 'Largest $top accepted (400 above).' },
+  logLevel: { flag: 'log-level', env: 'GRAPH_LRO_LOG_LEVEL', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent.' },
+  trustProxy: { flag: 'trust-proxy', env: 'GRAPH_LRO_TRUST_PROXY', type: 'boolean', help: 'Trust X-Forwarded-* (behind a load balancer), for nextLink and Location URLs.' },
+} as const satisfies Record<string, Setting>;
+
+export const TOKEN_SETTINGS = {
+  user: { flag: 'user', env: 'GRAPH_LRO_TOKEN_USER', type: 'string', help: 'userPrincipalName of the signed-in user (a delegated token).' },
+  tenant: { flag: 'tenant', env: 'GRAPH_LRO_TENANT', type: 'string', help: 'Tenant id (tid); defaults to the dev tenant.' },
+  scopes: { flag: 'scopes', env: 'GRAPH_LRO_TOKEN_SCOPES', type: 'string', help: 'Delegated scopes, space-separated; default: all four UserAuthenticationMethod scopes.' },
+  roles: { flag: 'roles', env: 'GRAPH_LRO_TOKEN_ROLES', type: 'string', help: 'Application roles, space-separated; without --user this mints an app (client-credentials) token.' },
+  lifetime: { flag: 'lifetime', env: 'GRAPH_LRO_TOKEN_LIFETIME', type: 'string', default: '86400', help: 'Seconds until the token expires.' },
+  data: SERVE_SETTINGS.data,
+} as const satisfies Record<string, Setting>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Values<S extends Record<string, Setting>> = {
+  [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : S[K] extends { default: string } ? string : string | undefined;
+};
+
+/** Flags win over environment variables, which win over defaults. Unknown flags are an error, not ignored. */
+export function readSettings<S extends Record<string, Setting>>(settings: S, argv: string[], env: NodeJS.ProcessEnv): Values<S> {
+  const options = Object.fromEntries(Object.values(settings).map((s) => [s.flag, { type: s.type }]));
+  let parsed: Record<string, string | boolean | undefined>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof parsed;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [key, setting] of Object.entries(settings)) {
+    const fromEnv = env[setting.env];
+    const raw = parsed[setting.flag] ?? (setting.type === 'boolean' ? parseBoolean(setting, fromEnv) : fromEnv);
+    values[key] = raw ?? (setting.type === 'boolean' ? false : setting.default);
+  }
+  return values as Values<S>;
+}
+
+function parseBoolean(setting: Setting, text: string | undefined): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${setting.env} must be true or false, not '${text}'.`);
+}
+
+/** A whole number in a range, or a ConfigError naming the flag. */
+export function integerSetting(setting: Setting, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`--${setting.flag} (${setting.env}) must be a whole number from ${min} to ${max}, not '${text}'.`);
+  return n;
+}
+
+export function listSetting(text: string | undefined): string[] {
+  return (text ?? '').split(/[,\s]+/).filter(Boolean);
+}
+
+export function helpText(settings: Record<string, Setting>): string {
+  return Object.values(settings)
+    .map((s) => {
+      const flag = `--${s.flag}${s.type === 'string' ? ' <value>' : ''}`;
+      const dflt = s.default === undefined ? '' : ` (default: ${s.default})`;
+      return `  ${flag.padEnd(34)} ${s.help}${dflt}\n  ${''.padEnd(34)} env: ${s.env}`;
+    })
+    .join('\n');
+}

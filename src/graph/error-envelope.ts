@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, GraphError, type ErrorKind } from '../errors.js';
+
+/** `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`, Graph's envelope. */
+export function errorBody(error: GraphError, reply: FastifyReply) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      innerError: {
+        date: new Date().toISOString().slice(0, 19), // Graph writes `yyyy-MM-ddTHH:mm:ss`, UTC, no zone
+        'request-id': reply.request.id,
+        'client-request-id': reply.getHeader('client-request-id') ?? reply.request.id,
+      },
+    },
+  };
+}
+
+export function sendError(reply: FastifyReply, error: GraphError): FastifyReply {
+  reply.request.log.info({ status: error.status, code: error.code, reason: error.message }, 'request rejected');
+  return reply.code(error.status).headers(error.headers).send(errorBody(error, reply));
+}
+
+/** Every failure, ours or the framework's, leaves as a catalogue error in Graph's envelope. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GraphError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof GraphError) return sendError(reply, error);
+    const known = fromFrameworkError(error);
+    if (known) return sendError(reply, known);
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, new GraphError('internal'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const segment = path.split('/').filter(Boolean).pop() ?? '';
+    return sendError(reply, new GraphError('segmentNotFound', `Resource not found for the segment '${segment}'.`));
+  });
+}
+
+const FRAMEWORK_ERRORS: Record<string, ErrorKind> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payloadTooLarge',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformedJson',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformedJson',
+};
+
+/** Fastify's own 4xx errors (body parsing, limits) in catalogue terms; anything else is ours to explain as a 500. */
+function fromFrameworkError(error: FastifyError): GraphError | undefined {
+  const kind = FRAMEWORK_ERRORS[error.code];
+  if (kind) return new GraphError(kind);
+  if (error instanceof SyntaxError && error.statusCode === 400) return new GraphError('malformedJson');
+  const status = error.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const generic = (Object.keys(ERROR_CATALOGUE) as ErrorKind[]).find((k) => ERROR_CATALOGUE[k].status === status);
+  return new GraphError(generic ?? 'badRequest', status === 400 ? error.message : undefined);
+}

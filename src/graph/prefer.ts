@@ -1,0 +1,27 @@
+/** The `Prefer` preferences Graph clients send that this service honours. */
+export interface Preferences {
+  readonly returnMinimal: boolean;
+  readonly includeUnknownEnumMembers: boolean;
+}
+
+/** Parses `Prefer` (RFC 7240): comma-separated preferences, each `name[=value]` with optional parameters. */
+export function parsePrefer(header: string | string[] | undefined): Preferences {
+  const names = new Map<string, string>();
+  for (const line of Array.isArray(header) ? header : header === undefined ? [] : [header]) {
+    for (const preference of line.split(',')) {
+      const [token = ''] = preference.split(';');
+      const [name = '', value = ''] = token.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
+      if (name && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), value.toLowerCase());
+    }
+  }
+  return {
+    returnMinimal: names.get('return') === 'minimal',
+    includeUnknownEnumMembers: names.has('include-unknown-enum-members'),
+  };
+}
+
+/** The `Preference-Applied` value for what was honoured, or undefined when nothing was. */
+export function preferenceApplied(applied: readonly (string | false)[]): string | undefined {
+  const list = applied.filter((p): p is string => p !== false);
+  return list.length ? list.join(', ') : undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * Edm.DateTimeOffset with Graph's full precision: 100 ns ticks since the Unix epoch, held as a bigint
+ * because today's tick count (~1.7e16) is past Number.MAX_SAFE_INTEGER.
+ */
+export type Ticks = bigint;
+
+const TICKS_PER_MS = 10_000n;
+const TICKS_PER_SECOND = 10_000_000n;
+const TICKS_PER_MINUTE = 60n * TICKS_PER_SECOND;
+
+// ISO 8601 extended form as OData writes it: a full date, a time with seconds, up to 7 fraction digits
+// (more would lose precision silently), and a zone that is `Z` or an offset with a colon.
+const PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+export const MIN_TICKS: Ticks = BigInt(Date.UTC(1, 0, 1)) * TICKS_PER_MS; // 0001-01-01T00:00:00Z
+export const MAX_TICKS: Ticks = BigInt(Date.UTC(9999, 11, 31, 23, 59, 59, 999)) * TICKS_PER_MS + 9_999n;
+
+/** Parses an ISO 8601 DateTimeOffset; `undefined` when it is malformed or names a day that does not exist. */
+export function parseDateTimeOffset(text: string): Ticks | undefined {
+  const m = PATTERN.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (day < 1 || day > daysInMonth(year, month)) return undefined;
+  let offsetMinutes = 0;
+  if (m[8] !== 'Z' && m[8] !== 'z') {
+    const oh = Number(m[9]);
+    const om = Number(m[10]);
+    if (oh > 14 || om > 59) return undefined;
+    offsetMinutes = (m[8]!.startsWith('-') ? -1 : 1) * (oh * 60 + om);
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC would map years 0–99 to 1900–1999
+  date.setUTCHours(hour, minute, second, 0);
+  const fraction = BigInt((m[7] ?? '').padEnd(7, '0'));
+  const ticks = BigInt(date.getTime()) * TICKS_PER_MS + fraction - BigInt(offsetMinutes) * TICKS_PER_MINUTE;
+  return ticks < MIN_TICKS || ticks > MAX_TICKS ? undefined : ticks;
+}
+
+/** Formats as UTC with `Z` and trailing fractional zeros trimmed, as Graph writes it. */
+export function formatDateTimeOffset(ticks: Ticks): string {
+  let ms = ticks / TICKS_PER_MS;
+  let rest = ticks % TICKS_PER_MS;
+  if (rest < 0n) {
+    rest += TICKS_PER_MS;
+    ms -= 1n;
+  }
+  const date = new Date(Number(ms));
+  const year = date.getUTCFullYear();
+  const base =
+    `${String(year).padStart(4, '0')}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}` +
+    `T${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}`;
+  const fraction = (String(date.getUTCMilliseconds()).padStart(3, '0') + String(rest).padStart(4, '0')).replace(/0+$/, '');
+  return fraction ? `${base}.${fraction}Z` : `${base}Z`;
+}
+
+export function ticksFromMilliseconds(ms: number): Ticks {
+  return BigInt(Math.trunc(ms)) * TICKS_PER_MS;
+}
+
+export function millisecondsFromTicks(ticks: Ticks): number {
+  return Number(ticks / TICKS_PER_MS);
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}

@@ -1,0 +1,150 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authorize, type Access } from '../auth/permissions.js';
+import { GraphError } from '../errors.js';
+import { ODATA_TYPE, operationJson } from '../graph/entity-json.js';
+import { operationsContext, type ApiVersion } from '../graph/odata-context.js';
+import { etagOf, ifMatch, ifNoneMatchHits } from '../graph/preconditions.js';
+import { parsePrefer, preferenceApplied, type Preferences } from '../graph/prefer.js';
+import { parseSelect, parseWholeNumber, systemQueryOptions, type RawQuery } from '../graph/query-options.js';
+import { decodeSkipToken, encodeSkipToken } from '../graph/skiptoken.js';
+import type { LongRunningOperation, OperationProperty } from '../operations/long-running-operation.js';
+import type { OperationService } from '../operations/operation-service.js';
+import type { OrderKey } from '../store/store.js';
+import type { AddressedUser, UserResolver } from '../users/user-resolver.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+export interface PageLimits {
+  /** Page size when `$top` is absent. */
+  readonly defaultPageSize: number;
+  /** The largest `$top` accepted. */
+  readonly maxPageSize: number;
+}
+
+export interface OperationRoutesOptions {
+  readonly version: ApiVersion;
+  readonly service: OperationService;
+  readonly users: UserResolver;
+  readonly limits: PageLimits;
+}
+
+interface Params {
+  userKey?: string;
+  id?: string;
+}
+
+type Request = FastifyRequest<{ Params: Params; Querystring: RawQuery }>;
+
+/** Newest first would need a sort key clients cannot reproduce; creation order is stable and indexed. */
+const DEFAULT_ORDER: readonly OrderKey[] = [{ property: 'createdDateTime', descending: false }];
+
+/** `/me/authentication/operations` and `/users/{id | userPrincipalName}/authentication/operations`, under one version. */
+export async function operationRoutes(app: FastifyInstance, options: OperationRoutesOptions): Promise<void> {
+  const { version, service, users, limits } = options;
+
+  /** The user the path names, after the caller's permission for `access` to that user is checked. */
+  async function addressed(request: Request, access: Access): Promise<AddressedUser> {
+    const principal = request.principal;
+    authorize(principal, access, users.target(principal, request.params.userKey));
+    return users.resolve(principal, request.params.userKey);
+  }
+
+  function serviceRoot(request: FastifyRequest): string {
+    return `${request.protocol}://${request.host}/${version}`;
+  }
+
+  function sendEntity(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, select?: OperationProperty[]) {
+    const prefer = parsePrefer(request.headers.prefer);
+    reply.header('ETag', etagOf(op.version));
+    applyPreferences(reply, prefer, false);
+    return reply.send({
+      '@odata.context': operationsContext(serviceRoot(request), user.contextKey, { select, entity: true }),
+      '@odata.type': ODATA_TYPE,
+      ...operationJson(op, select),
+    });
+  }
+
+  /** A write's answer: the entity, or nothing with `Prefer: return=minimal`. */
+  function sendWritten(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, status: 200 | 201) {
+    const prefer = parsePrefer(request.headers.prefer);
+    if (!prefer.returnMinimal) return sendEntity(request, reply.code(status), user, op);
+    reply.header('ETag', etagOf(op.version));
+    applyPreferences(reply, prefer, true);
+    return reply.code(204).send();
+  }
+
+  for (const collection of ['/me/authentication/operations', '/users/:userKey/authentication/operations']) {
+    const item = `${collection}/:id`;
+
+    app.get(collection, async (request: Request, reply) => {
+      const user = await addressed(request, 'read');
+      const query = systemQueryOptions(request.query);
+      rejectUnsupported(query);
+      const select = parseSelect(query.select);
+      const limit = parseWholeNumber('top', query.top, 1, limits.maxPageSize) ?? limits.defaultPageSize;
+      const orderBy = DEFAULT_ORDER;
+      const after = query.skiptoken === undefined ? undefined : decodeSkipToken(query.skiptoken, orderBy);
+      const page = await service.list(user.owner, { orderBy, after, limit });
+      applyPreferences(reply, parsePrefer(request.headers.prefer), false);
+      return reply.send({
+        '@odata.context': operationsContext(serviceRoot(request), user.contextKey, { select, entity: false }),
+        ...(page.next && { '@odata.nextLink': nextLink(request, encodeSkipToken(orderBy, page.next)) }),
+        value: page.items.map((op) => operationJson(op, select)),
+      });
+    });
+
+    app.post(collection, async (request: Request, reply) => {
+      const user = await addressed(request, 'write');
+      const op = await service.create(user.owner, request.body);
+      reply.header('Location', `${serviceRoot(request)}/users/${user.owner.userId}/authentication/operations/${op.id}`);
+      return sendWritten(request, reply, user, op, 201);
+    });
+
+    app.get(item, async (request: Request, reply) => {
+      const user = await addressed(request, 'read');
+      const query = systemQueryOptions(request.query);
+      rejectUnsupported(query, ['top', 'skip', 'skiptoken', 'filter', 'orderby', 'count', 'search']);
+      const select = parseSelect(query.select);
+      const op = await service.get(user.owner, request.params.id!);
+      if (ifNoneMatchHits(request.headers['if-none-match'], op.version)) {
+        return reply.code(304).header('ETag', etagOf(op.version)).send();
+      }
+      return sendEntity(request, reply, user, op, select);
+    });
+
+    app.patch(item, async (request: Request, reply) => {
+      const user = await addressed(request, 'write');
+      const op = await service.update(user.owner, request.params.id!, request.body, ifMatch(request.headers['if-match']));
+      return sendWritten(request, reply, user, op, 200);
+    });
+
+    app.delete(item, async (request: Request, reply) => {
+      const user = await addressed(request, 'write');
+      await service.delete(user.owner, request.params.id!, ifMatch(request.headers['if-match']));
+      return reply.code(204).send();
+    });
+
+    methodNotAllowed(app, collection, ['GET', 'POST']);
+    methodNotAllowed(app, item, ['GET', 'PATCH', 'DELETE']);
+  }
+}
+
+/** Options this service does not implement yet are refused rather than silently ignored. */
+function rejectUnsupported(query: Record<string, string | undefined>, extra: readonly string[] = []): void {
+  for (const name of ['skip', 'filter', 'orderby', 'count', 'search', 'expand', 'format', ...extra]) {
+    if (query[name] !== undefined) {
+      throw new GraphError('invalidQuery', `The query option '$${name}' is not supported on this resource.`);
+    }
+  }
+}
+
+function applyPreferences(reply: FastifyReply, prefer: Preferences, minimal: boolean): void {
+  const applied = preferenceApplied([minimal && 'return=minimal', prefer.includeUnknownEnumMembers && 'include-unknown-enum-members']);
+  if (applied) reply.header('Preference-Applied', applied);
+}
+
+/** The same URL with every other option kept as sent and the cursor replaced: absolute, on our own origin. */
+function nextLink(request: Request, skiptoken: string): string {
+  const [path, search = ''] = request.url.split('?', 2) as [string, string?];
+  const kept = search.split('&').filter((part) => part !== '' && !/^(\$|%24)?skiptoken(=|$)/i.test(part));
+  return `${request.protocol}://${request.host}${path}?${[...kept, `$skiptoken=${skiptoken}`].join('&')}`;
+}

@@ -1,0 +1,56 @@
+import type { Ticks } from '../operations/date-time-offset.js';
+import type { LongRunningOperation, OperationProperty, Owner } from '../operations/long-running-operation.js';
+
+/** A value of a sort key as stores hold it: dates as ticks, status as its enum value, strings as is. */
+export type SortValue = string | bigint | number | null;
+
+export interface OrderKey {
+  readonly property: OperationProperty;
+  readonly descending: boolean;
+}
+
+export interface ListQuery {
+  /** The sort order; stores append `id` ascending when it is missing, so the order is always total. */
+  readonly orderBy: readonly OrderKey[];
+  /** Keyset cursor: the sort-key values of the last row of the previous page, in `orderBy` order then id. */
+  readonly after?: readonly SortValue[];
+  readonly limit: number;
+}
+
+export interface OperationStore {
+  insert(owner: Owner, operation: LongRunningOperation): Promise<void>;
+  get(owner: Owner, id: string): Promise<LongRunningOperation | undefined>;
+  /**
+   * Replaces the operation's client-writable fields and bumps its version, only if its version is still
+   * `expectedVersion` and its status is still open (not terminal). Answers the stored row, or `undefined`
+   * when no row matched (gone, changed meanwhile, or finished): the caller re-reads to tell which.
+   */
+  update(owner: Owner, next: LongRunningOperation, expectedVersion: number): Promise<LongRunningOperation | undefined>;
+  /** Deletes the operation (only at `expectedVersion` when given); `true` when a row went. */
+  delete(owner: Owner, id: string, expectedVersion?: number): Promise<boolean>;
+  list(owner: Owner, query: ListQuery): Promise<LongRunningOperation[]>;
+}
+
+export interface DirectoryUser {
+  readonly tenantId: string;
+  /** The object id (a GUID). */
+  readonly id: string;
+  readonly userPrincipalName: string;
+}
+
+/** Users known to this service: from verified token claims and from seed files. */
+export interface UserDirectory {
+  /** Adds or updates the user; a UPN that moved to this id is taken from its previous holder. */
+  upsert(user: DirectoryUser): Promise<void>;
+  findById(tenantId: string, id: string): Promise<DirectoryUser | undefined>;
+  /** UPNs match case-insensitively. */
+  findByUserPrincipalName(tenantId: string, userPrincipalName: string): Promise<DirectoryUser | undefined>;
+}
+
+export interface Store {
+  readonly operations: OperationStore;
+  readonly users: UserDirectory;
+  close(): Promise<void>;
+}
+
+export type { Ticks };

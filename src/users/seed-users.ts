@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../config.js';
+import type { DirectoryUser, UserDirectory } from '../store/store.js';
+
+/** The tenant of the emulator's users when nobody names one. */
+export const DEV_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
+/** The user `npm start` prints a token for. */
+export const DEV_USER_PRINCIPAL_NAME = 'dev@contoso.com';
+
+/**
+ * The object id of a UPN nobody seeded: derived from tenant and UPN (a name-based UUID), so every token
+ * minted for the same user, by any process, names the same object id.
+ */
+export function derivedObjectId(tenantId: string, userPrincipalName: string): string {
+  const hex = createHash('sha256').update(`${tenantId}/${userPrincipalName.toLowerCase()}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The known user with that UPN, or a new one with a derived id, written to the directory either way. */
+export async function ensureUser(directory: UserDirectory, tenantId: string, userPrincipalName: string): Promise<DirectoryUser> {
+  const known = await directory.findByUserPrincipalName(tenantId, userPrincipalName);
+  if (known) return known;
+  const user = { tenantId, id: derivedObjectId(tenantId, userPrincipalName), userPrincipalName };
+  await directory.upsert(user);
+  return user;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads a users file (`[{"id","userPrincipalName","tenantId"?}]`) into the directory; bad files are a ConfigError. */
+export async function seedUsers(directory: UserDirectory, file: string): Promise<number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read the users file ${file}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`The users file ${file} must hold a JSON array of users.`);
+  const users = parsed.map((entry, i) => seedUser(entry, `${file}[${i}]`));
+  for (const user of users) await directory.upsert(user);
+  return users.length;
+}
+
+function seedUser(entry: unknown, where: string): DirectoryUser {
+  const { id, userPrincipalName, tenantId = DEV_TENANT_ID } = (entry ?? {}) as Record<string, unknown>;
+  if (typeof id !== 'string' || !GUID.test(id)) throw new ConfigError(`${where}: "id" must be a GUID.`);
+  if (typeof userPrincipalName !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(userPrincipalName)) {
+    throw new ConfigError(`${where}: "userPrincipalName" must look like name@domain.`);
+  }
+  if (typeof tenantId !== 'string' || !GUID.test(tenantId)) throw new ConfigError(`${where}: "tenantId" must be a GUID.`);
+  return { tenantId: tenantId.toLowerCase(), id: id.toLowerCase(), userPrincipalName };
+}

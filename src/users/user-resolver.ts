@@ -1,0 +1,73 @@
+import type { Principal } from '../auth/principal.js';
+import type { Target } from '../auth/permissions.js';
+import { GraphError } from '../errors.js';
+import type { Owner } from '../operations/long-running-operation.js';
+import type { DirectoryUser, UserDirectory } from '../store/store.js';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user a path addresses: the owner of its operations, and the key `@odata.context` shows. */
+export interface AddressedUser {
+  readonly owner: Owner;
+  readonly contextKey: string;
+}
+
+/**
+ * Turns `/me` and `/users/{id | userPrincipalName}` into a user of the caller's tenant. Users become
+ * known from verified token claims (and seed files): an object id and a UPN name the same user.
+ */
+export class UserResolver {
+  /** Users already written to the directory by this process, so a request costs no write when nothing changed. */
+  private readonly remembered = new Map<string, string>();
+
+  constructor(private readonly directory: UserDirectory) {}
+
+  /** Records the signed-in user of a delegated token. */
+  async remember(principal: Principal): Promise<void> {
+    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined) return;
+    const key = `${principal.tenantId}/${principal.userId}`;
+    if (this.remembered.get(key) === principal.userPrincipalName) return;
+    await this.directory.upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName: principal.userPrincipalName });
+    this.remembered.set(key, principal.userPrincipalName);
+  }
+
+  /** Whether the path names the caller; answered from the token alone, so a 403 never needs a lookup. */
+  target(principal: Principal, userKey: string | undefined): Target {
+    if (userKey === undefined) return 'me';
+    if (principal.kind !== 'delegated') return 'other';
+    const isSelf =
+      userKey.toLowerCase() === principal.userId.toLowerCase() ||
+      userKey.toLowerCase() === principal.userPrincipalName?.toLowerCase();
+    return isSelf ? 'self' : 'other';
+  }
+
+  async resolve(principal: Principal, userKey: string | undefined): Promise<AddressedUser> {
+    if (userKey === undefined) {
+      if (principal.kind !== 'delegated') throw new GraphError('forbidden', '/me request is only valid with delegated authentication flow.');
+      const userId = objectId(principal.userId);
+      return { owner: { tenantId: principal.tenantId, userId }, contextKey: userId };
+    }
+    const user = await this.lookUp(principal, userKey);
+    if (user === undefined) {
+      throw new GraphError(
+        'userNotFound',
+        `Resource '${userKey}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    return { owner: { tenantId: user.tenantId, userId: user.id }, contextKey: userKey };
+  }
+
+  private async lookUp(principal: Principal, userKey: string): Promise<DirectoryUser | undefined> {
+    if (this.target(principal, userKey) === 'self' && principal.kind === 'delegated') {
+      return { tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName: principal.userPrincipalName ?? userKey };
+    }
+    return GUID.test(userKey)
+      ? this.directory.findById(principal.tenantId, objectId(userKey))
+      : this.directory.findByUserPrincipalName(principal.tenantId, userKey);
+  }
+}
+
+/** Object ids are GUIDs, which compare case-insensitively: one spelling is kept everywhere. */
+function objectId(id: string): string {
+  return id.toLowerCase();
+}
