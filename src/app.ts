@@ -47,6 +47,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 512 },
   });
 
+  // Graph takes JSON bodies only: any other media type is 415 (Fastify would otherwise hand text/plain through).
+  app.removeContentTypeParser('text/plain');
+
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
