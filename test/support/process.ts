@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI, as `npm start` and the `graph-lro` bin run it (`npm test` builds first). */
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const NODE_ARGS = [CLI];
+
+/** Runs the CLI to completion (for `token`, `help` and bad flags). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** e.g. http://127.0.0.1:41234 */
+  readonly origin: string;
+  /** The dev token printed at start. */
+  readonly token: string;
+  readonly output: () => string;
+  /** SIGTERM, and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `graph-lro serve` as a real process on a free port and waits for its welcome. */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...NODE_ARGS, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const started = await Promise.race([
+    (async () => {
+      while (child.exitCode === null && child.signalCode === null) {
+        const origin = /serving (http:\/\/[\d.:]+)\/v1\.0/.exec(out)?.[1];
+        const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+        if (origin && token) return { origin, token };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return new Promise<never>(() => {}); // the exit is reported by the branch below
+    })(),
+    exited.then((code) => {
+      throw new Error(`graph-lro exited (${code}) before serving:\n${out}`);
+    }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`graph-lro did not start:\n${out}`)), 30_000).unref()),
+  ]);
+  return {
+    child,
+    ...started,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** fetch with a Bearer token and a JSON body, answering status and parsed JSON. */
+export async function call(origin: string, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${origin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
