@@ -82,7 +82,7 @@ describe('command line', () => {
       const admin = runCli(['token', '--user', 'admin@contoso.com', '--data', data]).stdout.trim();
       const viaId = await call(server.origin, admin, 'GET', '/v1.0/users/6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0/authentication/operations');
       assert.equal(viaId.status, 200);
-      const jwks = await (await fetch(`${server.origin}/.well-known/jwks.json`)).json();
+      const jwks = (await (await fetch(`${server.origin}/.well-known/jwks.json`)).json()) as { keys: { d?: string }[] };
       assert.equal(jwks.keys.length, 1);
       assert.equal(jwks.keys[0].d, undefined);
     } finally {
