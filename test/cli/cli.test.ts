@@ -84,7 +84,7 @@ describe('command line', () => {
       assert.equal(viaId.status, 200);
       const jwks = (await (await fetch(`${server.origin}/.well-known/jwks.json`)).json()) as { keys: { d?: string }[] };
       assert.equal(jwks.keys.length, 1);
-      assert.equal(jwks.keys[0].d, undefined);
+      assert.equal(jwks.keys[0]?.d, undefined);
     } finally {
       assert.equal(await server.stop(), 0, 'SIGTERM closes cleanly');
     }
