@@ -28,6 +28,8 @@ export interface AppOptions {
   /** `false` for none, or a pino level. */
   readonly logLevel?: false | string;
   readonly trustProxy?: boolean;
+  /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -36,6 +38,7 @@ export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
+    ...(options.tls && { https: { key: options.tls.key, cert: options.tls.cert } }),
     logger:
       options.logLevel === false
         ? false
@@ -45,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: limits.bodyLimit,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 512 },
-  });
+  }) as unknown as FastifyInstance; // the https variant differs only in its raw server type
 
   // Graph takes JSON bodies only: any other media type is 415 (Fastify would otherwise hand text/plain through).
   app.removeContentTypeParser('text/plain');

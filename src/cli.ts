@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
 import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
@@ -60,6 +60,7 @@ async function serve(argv: string[]): Promise<void> {
     limits,
     logLevel: settings.logLevel,
     trustProxy: settings.trustProxy,
+    tls: readTls(settings.tlsCert, settings.tlsKey),
   });
   closeOnSignals(async () => {
     await app.close();
@@ -101,6 +102,16 @@ async function token(argv: string[]): Promise<void> {
     process.stdout.write(`${await authority.mint({ tenantId, user, scopes, roles, lifetimeSeconds })}\n`);
   } finally {
     await store.close();
+  }
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined) {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together.');
+  try {
+    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  } catch (error) {
+    throw new ConfigError(`Cannot read the TLS files: ${(error as Error).message}`);
   }
 }
 

@@ -24,6 +24,8 @@ export const SERVE_SETTINGS = {
   pageSize: { flag: 'page-size', env: 'GRAPH_LRO_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.defaultPageSize), help: 'Items per page when $top is absent.' },
   maxPageSize: { flag: 'max-page-size', env: 'GRAPH_LRO_MAX_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.maxPageSize), help: 'Largest $top accepted (400 above).' },
   logLevel: { flag: 'log-level', env: 'GRAPH_LRO_LOG_LEVEL', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent.' },
+  tlsCert: { flag: 'tls-cert', env: 'GRAPH_LRO_TLS_CERT', type: 'string', help: 'PEM certificate (chain) file: serve HTTPS. Needs --tls-key.' },
+  tlsKey: { flag: 'tls-key', env: 'GRAPH_LRO_TLS_KEY', type: 'string', help: 'PEM private key file for --tls-cert.' },
   trustProxy: { flag: 'trust-proxy', env: 'GRAPH_LRO_TRUST_PROXY', type: 'boolean', help: 'Trust X-Forwarded-* (behind a load balancer), for nextLink and Location URLs.' },
 } as const satisfies Record<string, Setting>;
 

@@ -24,7 +24,8 @@ function splitTags(header: string): string[] {
   return header.split(',').map((t) => t.trim()).filter(Boolean);
 }
 
+/** Our tags are `"N"` with no leading zeros, so matching this pattern is the same as comparing the text. */
 function versionOf(tag: string): number | undefined {
-  const m = /^"(\d{1,15})"$/.exec(tag);
+  const m = /^"([1-9]\d{0,14})"$/.exec(tag);
   return m ? Number(m[1]) : undefined;
 }

@@ -8,7 +8,8 @@ export interface Preferences {
 export function parsePrefer(header: string | string[] | undefined): Preferences {
   const names = new Map<string, string>();
   for (const line of Array.isArray(header) ? header : header === undefined ? [] : [header]) {
-    for (const preference of line.split(',')) {
+    // A comma inside a quoted value does not separate preferences.
+    for (const preference of line.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
       const [token = ''] = preference.split(';');
       const [name = '', value = ''] = token.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
       if (name && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), value.toLowerCase());

@@ -1,4 +1,5 @@
 import { GraphError } from '../errors.js';
+import { MAX_TICKS, MIN_TICKS } from '../operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from '../operations/long-running-operation.js';
 import type { OrderKey, SortValue } from '../store/store.js';
 
@@ -38,7 +39,10 @@ function readValue(key: OrderKey, value: unknown): SortValue {
   if (value === null && definition.nullable) return null;
   switch (definition.type) {
     case 'Edm.DateTimeOffset':
-      if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) return BigInt(value);
+      if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) {
+        const ticks = BigInt(value);
+        if (ticks >= MIN_TICKS && ticks <= MAX_TICKS) return ticks;
+      }
       break;
     case 'microsoft.graph.longRunningOperationStatus':
       if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 3) return value;

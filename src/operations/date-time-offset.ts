@@ -13,8 +13,11 @@ const TICKS_PER_MINUTE = 60n * TICKS_PER_SECOND;
 const PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-](\d{2}):(\d{2}))$/i;
 
-export const MIN_TICKS: Ticks = BigInt(Date.UTC(1, 0, 1)) * TICKS_PER_MS; // 0001-01-01T00:00:00Z
-export const MAX_TICKS: Ticks = BigInt(Date.UTC(9999, 11, 31, 23, 59, 59, 999)) * TICKS_PER_MS + 9_999n;
+export const MIN_TICKS: Ticks = BigInt(utcMilliseconds(1, 1, 1)) * TICKS_PER_MS; // 0001-01-01T00:00:00Z
+export const MAX_TICKS: Ticks = BigInt(utcMilliseconds(9999, 12, 31) + 86_400_000) * TICKS_PER_MS - 1n; // 9999-12-31T23:59:59.9999999Z
+
+/** Offsets beyond ±14:00 do not exist (and .NET's DateTimeOffset refuses them). */
+const MAX_OFFSET_MINUTES = 14 * 60;
 
 /** Parses an ISO 8601 DateTimeOffset; `undefined` when it is malformed or names a day that does not exist. */
 export function parseDateTimeOffset(text: string): Ticks | undefined {
@@ -27,14 +30,12 @@ export function parseDateTimeOffset(text: string): Ticks | undefined {
   if (m[8] !== 'Z' && m[8] !== 'z') {
     const oh = Number(m[9]);
     const om = Number(m[10]);
-    if (oh > 14 || om > 59) return undefined;
+    if (om > 59 || oh * 60 + om > MAX_OFFSET_MINUTES) return undefined;
     offsetMinutes = (m[8]!.startsWith('-') ? -1 : 1) * (oh * 60 + om);
   }
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day); // Date.UTC would map years 0–99 to 1900–1999
-  date.setUTCHours(hour, minute, second, 0);
+  const ms = utcMilliseconds(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000;
   const fraction = BigInt((m[7] ?? '').padEnd(7, '0'));
-  const ticks = BigInt(date.getTime()) * TICKS_PER_MS + fraction - BigInt(offsetMinutes) * TICKS_PER_MINUTE;
+  const ticks = BigInt(ms) * TICKS_PER_MS + fraction - BigInt(offsetMinutes) * TICKS_PER_MINUTE;
   return ticks < MIN_TICKS || ticks > MAX_TICKS ? undefined : ticks;
 }
 
@@ -59,8 +60,21 @@ export function ticksFromMilliseconds(ms: number): Ticks {
   return BigInt(Math.trunc(ms)) * TICKS_PER_MS;
 }
 
+/** The same instant cut to whole milliseconds (rounding towards the past), as a JavaScript `Date` holds it. */
+export function truncateToMilliseconds(ticks: Ticks): Ticks {
+  const rest = ticks % TICKS_PER_MS;
+  return ticks - (rest < 0n ? rest + TICKS_PER_MS : rest);
+}
+
 export function millisecondsFromTicks(ticks: Ticks): number {
   return Number(ticks / TICKS_PER_MS);
+}
+
+/** Midnight UTC of a calendar day. Not `Date.UTC`, which maps the years 0–99 to 1900–1999. */
+function utcMilliseconds(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
 }
 
 function daysInMonth(year: number, month: number): number {

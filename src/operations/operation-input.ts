@@ -1,5 +1,5 @@
 import { GraphError } from '../errors.js';
-import { parseDateTimeOffset } from './date-time-offset.js';
+import { parseDateTimeOffset, truncateToMilliseconds, type Ticks } from './date-time-offset.js';
 import {
   ENTITY_TYPE,
   OPERATION_PROPERTIES,
@@ -66,9 +66,7 @@ function readProperty(
       if (value !== current?.id) throw readOnly(property);
       return;
     case 'createdDateTime':
-      if (typeof value !== 'string' || current === undefined || parseDateTimeOffset(value) !== current.createdDateTime) {
-        throw readOnly(property);
-      }
+      if (!isEcho(value, current?.createdDateTime)) throw readOnly(property);
       return;
     case 'lastActionDateTime':
       changes[property] = readDateTime(property, value);
@@ -83,6 +81,16 @@ function readProperty(
       changes[property] = readNullableString(property, value);
       return;
   }
+}
+
+/**
+ * Whether a read-only date was sent back unchanged. Clients that round-trip the whole entity through a
+ * JavaScript `Date` (Kiota does) send it cut to milliseconds; that is the same value, not a change.
+ */
+function isEcho(value: unknown, stored: Ticks | undefined): boolean {
+  const sent = typeof value === 'string' ? parseDateTimeOffset(value) : undefined;
+  if (sent === undefined || stored === undefined) return false;
+  return sent === stored || sent === truncateToMilliseconds(stored);
 }
 
 function readOnly(property: OperationProperty): GraphError {

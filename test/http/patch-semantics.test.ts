@@ -140,6 +140,11 @@ describe('PATCH semantics', () => {
     const echoed = await patch(op.id, { id: op.id, createdDateTime: op.createdDateTime, statusDetail: 'echo' });
     assert.equal(echoed.statusCode, 200);
     assert.equal(echoed.json.statusDetail, 'echo');
+    // a client that round-trips through a JavaScript Date sends the same instant cut to milliseconds
+    const viaDate = await patch(op.id, { createdDateTime: new Date(op.createdDateTime).toISOString(), statusDetail: 'date' });
+    assert.equal(viaDate.statusCode, 200, viaDate.body);
+    const oneMsLater = new Date(new Date(op.createdDateTime).getTime() + 1).toISOString();
+    await assertRejected(op.id, { createdDateTime: oneMsLater }, 400, /'createdDateTime' is read-only/);
   });
 
   it('statusDetail and resourceLocation accept null; other properties do not', async () => {

@@ -1,0 +1,284 @@
+/**
+ * Conformance with Microsoft Graph's OpenAPI description, read from verbatim excerpts in test/fixtures/
+ * (copied from /work/shared/reference/). No YAML library is installed: the excerpts are block-style YAML,
+ * read here by indentation, which is all they use.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { parseSelect } from '../../src/graph/query-options.js';
+import { formatDateTimeOffset, parseDateTimeOffset } from '../../src/operations/date-time-offset.js';
+import { OPERATION_PROPERTIES, OPERATION_PROPERTY_NAMES, STATUS_ENUM_TYPE } from '../../src/operations/long-running-operation.js';
+import { STATUS_ENUM_MEMBERS } from '../../src/operations/status.js';
+import { seededRandom } from '../fixtures/seeded-random.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const REFERENCE = '/work/shared/reference/longrunningoperation.openapi.yaml';
+const COLLECTION = '/users/{user-id}/authentication/operations';
+const ITEM = `${COLLECTION}/{longRunningOperation-id}`;
+/** The operations an OpenAPI 3.0 path item can hold. */
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+const FIXTURES = [
+  {
+    version: 'v1.0',
+    file: 'graph-v1.0-longrunningoperation.openapi.yaml',
+    source: { repo: 'microsoftgraph/msgraph-sdk-powershell', path: 'openApiDocs/v1.0/Identity.SignIns.yml', commit: '01724eb1e735b45ee4b1c31f65b6631afdd2b897' },
+  },
+  {
+    version: 'beta',
+    file: 'graph-beta-longrunningoperation.openapi.yaml',
+    source: { repo: 'microsoftgraph/msgraph-sdk-powershell', path: 'openApiDocs/beta/Identity.SignIns.yml', commit: '0224e05338bc95aa2158647de71c43cb5863d49c' },
+  },
+] as const;
+
+function readFixture(file: string): string {
+  return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
+}
+
+// ---- a reader for the block-style YAML of these excerpts ----
+
+interface Entry {
+  readonly key: string;
+  readonly value: string;
+  /** The lines nested under this key. */
+  readonly children: string[];
+}
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+const isContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
+
+function unquote(text: string): string {
+  const t = text.trim();
+  return t.length >= 2 && t.startsWith("'") && t.endsWith("'") ? t.slice(1, -1).replace(/''/g, "'") : t;
+}
+
+/** The `key: value` entries at the shallowest indentation of `block` (sequence items are not entries). */
+function entries(block: readonly string[]): Entry[] {
+  const content = block.filter(isContent);
+  if (content.length === 0) return [];
+  const base = Math.min(...content.map(indentOf));
+  const result: Entry[] = [];
+  for (let i = 0; i < block.length; i++) {
+    const line = block[i]!;
+    if (!isContent(line) || indentOf(line) !== base || line.trimStart().startsWith('- ')) continue;
+    const m = /^\s*('(?:[^']|'')*'|[^'\s][^:]*?):(?:\s+(.*))?$/.exec(line);
+    assert.ok(m, `a YAML mapping entry: ${line}`);
+    const children: string[] = [];
+    for (let j = i + 1; j < block.length && (!isContent(block[j]!) || indentOf(block[j]!) > base); j++) children.push(block[j]!);
+    result.push({ key: unquote(m[1]!), value: unquote(m[2] ?? ''), children });
+  }
+  return result;
+}
+
+/** The entry at `path` of mapping keys, from the top of the document. */
+function at(lines: readonly string[], path: readonly string[]): Entry {
+  let block: readonly string[] = lines;
+  let entry: Entry | undefined;
+  for (const key of path) {
+    entry = entries(block).find((e) => e.key === key);
+    assert.ok(entry, `YAML path ${path.join(' > ')} (missing ${key})`);
+    block = entry.children;
+  }
+  assert.ok(entry);
+  return entry;
+}
+
+/** The first entry named `key` anywhere under `block`, also as the first key of a sequence item (inside allOf, parameters). */
+function deep(block: readonly string[], key: string): Entry {
+  const re = new RegExp(`^(\\s*)(- )?${key.replace(/[.$]/g, '\\$&')}:(?:\\s+(.*))?$`);
+  for (let i = 0; i < block.length; i++) {
+    const m = re.exec(block[i]!);
+    if (!m) continue;
+    const indent = m[1]!.length + (m[2] ? 2 : 0);
+    const children: string[] = [];
+    for (let j = i + 1; j < block.length && (!isContent(block[j]!) || indentOf(block[j]!) > indent); j++) children.push(block[j]!);
+    return { key, value: unquote(m[3] ?? ''), children };
+  }
+  assert.fail(`no ${key} entry`);
+}
+
+/** The scalar items of a block sequence. */
+function items(block: readonly string[]): string[] {
+  const content = block.filter(isContent);
+  const base = Math.min(...content.map(indentOf));
+  return content.filter((l) => indentOf(l) === base && l.trimStart().startsWith('- ')).map((l) => unquote(l.trimStart().slice(2)));
+}
+
+function methodsOf(lines: readonly string[], path: string): string[] {
+  return entries(at(lines, ['paths', path]).children)
+    .map((e) => e.key)
+    .filter((k) => (HTTP_METHODS as readonly string[]).includes(k))
+    .map((k) => k.toUpperCase())
+    .sort();
+}
+
+// ---- the tests ----
+
+const v1Lines = readFixture(FIXTURES[0].file).split('\n');
+
+describe('conformance with Graph OpenAPI', () => {
+  for (const fixture of FIXTURES) {
+    it(`${fixture.version}: the fixture starts with a comment naming its source and saying it is copied verbatim`, () => {
+      const text = readFixture(fixture.file);
+      const header = /^(#.*\n)+/.exec(text);
+      assert.ok(header, 'begins with comment lines');
+      for (const part of Object.values(fixture.source)) assert.ok(header[0].includes(part), `names ${part}`);
+      assert.match(header[0], /verbatim/);
+    });
+
+    it(`${fixture.version}: the fixture lines are verbatim lines of the reference file`, { skip: !existsSync(REFERENCE) && 'reference folder absent' }, () => {
+      const reference = readFileSync(REFERENCE, 'utf8');
+      const document = reference.split(/^---$/m).find((doc) => doc.includes(fixture.source.path) && doc.includes(fixture.source.commit));
+      assert.ok(document, 'the reference has the named source document');
+      const referenceLines = new Set(document.split('\n'));
+      const lines = readFixture(fixture.file).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      assert.ok(lines.length > 100);
+      for (const line of lines) assert.ok(referenceLines.has(line), `not verbatim: ${line}`);
+    });
+  }
+
+  it(`${STATUS_ENUM_TYPE}: the schema's enum list is ours, in order`, () => {
+    const schema = at(v1Lines, ['components', 'schemas', STATUS_ENUM_TYPE]);
+    assert.equal(at(schema.children, ['type']).value, 'string');
+    assert.deepEqual(items(at(schema.children, ['enum']).children), [...STATUS_ENUM_MEMBERS]);
+  });
+
+  describe('microsoft.graph.longRunningOperation schema', () => {
+    const entity = at(v1Lines, ['components', 'schemas', 'microsoft.graph.entity']);
+    const operation = at(v1Lines, ['components', 'schemas', 'microsoft.graph.longRunningOperation']);
+    const properties = [...entries(at(entity.children, ['properties']).children), ...entries(deep(operation.children, 'properties').children)];
+    const property = (name: string) => {
+      const entry = properties.find((p) => p.key === name);
+      assert.ok(entry, `property ${name}`);
+      return Object.fromEntries(entries(entry.children).map((e) => [e.key, e.value]));
+    };
+
+    it('has exactly our properties (id from entity)', () => {
+      assert.deepEqual(properties.map((p) => p.key).sort(), [...OPERATION_PROPERTY_NAMES].sort());
+    });
+
+    it('types: date-time strings for DateTimeOffset, strings, the status enum by reference; nullable as in our model', () => {
+      for (const name of OPERATION_PROPERTY_NAMES) {
+        const def = OPERATION_PROPERTIES[name];
+        const schema = property(name);
+        if (def.type === STATUS_ENUM_TYPE) {
+          assert.equal(schema.$ref, `#/components/schemas/${STATUS_ENUM_TYPE}`, name);
+          continue;
+        }
+        assert.equal(schema.type, 'string', name);
+        if (def.type === 'Edm.DateTimeOffset') assert.equal(schema.format, 'date-time', name);
+        // OpenAPI marks nullable properties; id (Nullable="false" in CSDL) is not marked
+        assert.equal(schema.nullable === 'true', def.nullable, name);
+      }
+    });
+
+    describe('the DateTimeOffset pattern accepts every date our formatter writes', () => {
+      const dateProperties = OPERATION_PROPERTY_NAMES.filter((name) => OPERATION_PROPERTIES[name].type === 'Edm.DateTimeOffset');
+      const patterns = dateProperties.map((name) => property(name).pattern ?? '');
+
+      it('each DateTimeOffset property has the pattern, and it is a working regular expression', () => {
+        assert.deepEqual(dateProperties, ['createdDateTime', 'lastActionDateTime']);
+        for (const pattern of patterns) {
+          assert.ok(pattern.startsWith('^') && pattern.endsWith('$'), pattern);
+          const re = new RegExp(pattern);
+          assert.match('2017-01-01T00:02:09.4916918+03:00', re);
+          assert.doesNotMatch('2017-13-01T00:02:09Z', re);
+          assert.doesNotMatch('2017-01-01T00:02:09', re);
+        }
+      });
+
+      it('formatDateTimeOffset output matches it, for edge and random ticks across 0001–9999', () => {
+        const random = seededRandom(0x5eed_0005n);
+        const first = -621_355_968_000_000_000n; // 0001-01-01T00:00:00Z
+        const last = 2_534_023_007_999_999_999n; // 9999-12-31T23:59:59.9999999Z
+        const ticks = [first, last, 0n, -1n, 1n, 10_000n, 10_000_000n, 17_487_812_967_891_234n];
+        for (let i = 0; i < 2000; i++) ticks.push(random.bigintBetween(first, last));
+        for (let i = 0; i < 200; i++) ticks.push(random.bigintBetween(0n, 10n ** 7n) * 10n ** 7n); // whole seconds: no fraction
+        for (const pattern of patterns) {
+          const re = new RegExp(pattern);
+          const failures = ticks.map(formatDateTimeOffset).filter((text) => !re.test(text));
+          assert.deepEqual(failures.slice(0, 5), [], `${failures.length} formatted dates do not match ${pattern}`);
+        }
+      });
+
+      it('sample dates the pattern accepts (at most 7 fraction digits, within range) are read by our parser', () => {
+        const re = new RegExp(patterns[0]!);
+        for (const text of ['2014-01-01T00:00:00Z', '2014-01-01T00:00:00.1+00:00', '2024-02-29T23:59:59.9999999-14:00', '9999-12-31T23:59:59.9999999Z']) {
+          assert.match(text, re);
+          assert.notEqual(parseDateTimeOffset(text), undefined, text);
+        }
+      });
+    });
+  });
+
+  describe('beta $select names the same properties', () => {
+    const beta = readFixture(FIXTURES[1].file).split('\n');
+    const parameters = at(beta, ['paths', ITEM, 'get', 'parameters']).children;
+
+    it('every name in the $select enum is accepted by parseSelect, and together they are all our properties', () => {
+      const start = parameters.findIndex((l) => l.trim() === '- name: $select');
+      assert.ok(start >= 0, 'a $select parameter');
+      const select = deep(parameters.slice(start), 'enum');
+      const names = items(select.children);
+      assert.deepEqual([...names].sort(), [...OPERATION_PROPERTY_NAMES].sort());
+      assert.deepEqual(parseSelect(names.join(',')), OPERATION_PROPERTY_NAMES);
+    });
+  });
+
+  describe('the methods of each path are exactly the ones our server serves', () => {
+    let h: Harness;
+    let token: string;
+    let userId: string;
+
+    before(async () => {
+      h = await startHarness();
+      const alice = await h.user('openapi@contoso.com');
+      token = alice.token;
+      userId = alice.user.id;
+    });
+    after(() => h.close());
+
+    /** Tries every method on the URL (a fresh operation each time for item URLs); answers those not refused with 404/405. */
+    async function served(url: (id: string) => string, base: string): Promise<{ methods: string[]; allow: Set<string> }> {
+      const methods: string[] = [];
+      const allow = new Set<string>();
+      for (const method of HTTP_METHODS.map((m) => m.toUpperCase())) {
+        const created = await h.request(token, { method: 'POST', url: base, payload: {} });
+        assert.equal(created.statusCode, 201, created.body);
+        const res = await h.request(token, {
+          method: method as 'GET',
+          url: url(created.json.id),
+          ...(['POST', 'PATCH', 'PUT'].includes(method) && { payload: {} }),
+        });
+        if (res.statusCode === 405) {
+          for (const m of String(res.headers.allow ?? '').split(',')) if (m.trim()) allow.add(m.trim());
+        } else if (res.statusCode !== 404) {
+          assert.ok(res.statusCode < 300, `${method} ${url(created.json.id)}: ${res.statusCode} ${res.body}`);
+          methods.push(method);
+        }
+      }
+      return { methods, allow };
+    }
+
+    for (const fixture of FIXTURES) {
+      const lines = readFixture(fixture.file).split('\n');
+      for (const path of [COLLECTION, ITEM]) {
+        const documented = methodsOf(lines, path);
+
+        it(`${fixture.version} ${path}: ${documented.join(', ')}`, async () => {
+          assert.deepEqual(documented, path === COLLECTION ? ['GET', 'POST'] : ['DELETE', 'GET', 'PATCH']);
+          for (const users of [`users/${userId}`, 'me']) {
+            const base = `/${fixture.version}/${users}/authentication/operations`;
+            const url = path === COLLECTION ? () => base : (id: string) => `${base}/${id}`;
+            const { methods, allow } = await served(url, base);
+            // HEAD comes with GET (it is GET without a body); OpenAPI lists it only when it is separately defined.
+            const expected = [...documented, ...(documented.includes('GET') ? ['HEAD'] : [])].sort();
+            assert.deepEqual(methods.sort(), expected, `${users}: methods served`);
+            assert.deepEqual([...allow].sort(), expected, `${users}: Allow header on 405`);
+          }
+        });
+      }
+    }
+  });
+});
