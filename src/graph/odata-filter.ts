@@ -118,7 +118,7 @@ class FilterParser {
   }
 
   private parseAnd(outer: number): Parsed {
-    return this.parseChain('and', outer, () => this.parseNot(outer));
+    return this.parseNot(outer);
   }
 
   /** `a or b or c` is one level however long it is, and left-associative: ((a or b) or c). */
@@ -151,7 +151,7 @@ class FilterParser {
     this.index++;
     this.checkDepth(outer + 1, open);
     const inner = this.parseOr(outer + 1);
-    this.expect(')', `'and', 'or' or ')' to close the '(' at position ${positionOf(this.query, open.start)}`);
+    if (!this.accept(')')) throw this.expected("'and', 'or' or ')'", `; the '(' at position ${positionOf(this.query, open.start)} is not closed`);
     return { filter: inner.filter, depth: inner.depth + 1 };
   }
 
@@ -236,7 +236,9 @@ class FilterParser {
 
   private parseStringProperty(fn: MatchFn): StringProperty {
     const token = this.peek();
-    if (token.kind !== 'word' || RESERVED.has(token.text.toLowerCase()) || WORD_LITERALS.has(token.text.toLowerCase())) {
+    const word = token.kind === 'word' ? token.text.toLowerCase() : '';
+    // A nested call is refused here, before any recursion into it.
+    if (!word || RESERVED.has(word) || WORD_LITERALS.has(word) || this.tokens[this.index + 1]?.kind === '(') {
       throw this.expected(`a property as the first argument of ${fn}`);
     }
     this.index++;
@@ -339,11 +341,11 @@ class FilterParser {
     if (!this.accept(kind)) throw this.expected(expected);
   }
 
-  /** "expected X after the previous token but found the current one". */
-  private expected(what: string): GraphError {
+  /** "expected X after the previous token but found the current one", and what else there is to say. */
+  private expected(what: string, note = ''): GraphError {
     const previous = this.tokens[this.index - 1];
     const after = previous === undefined ? '' : ` after ${describeToken(previous)}`;
-    return this.error(this.peek(), `expected ${what}${after} but found ${describeToken(this.peek())}`);
+    return this.error(this.peek(), `expected ${what}${after} but found ${describeToken(this.peek())}${note}`);
   }
 
   private error(token: Token, detail: string, problem?: string): GraphError {

@@ -1,0 +1,66 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Append only: a released migration is never edited, because databases in the field already ran it. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'operations and users',
+    // WITHOUT ROWID: every read and write goes through the (tenant, user, id) key, so the row lives in the
+    // key's own b-tree and a lookup is one search, not key index → rowid → table; a rowid table would also
+    // store the three key strings twice. Rows stay small in practice (status detail and resource location
+    // are short URLs and messages), which is where SQLite recommends WITHOUT ROWID.
+    // The listing indexes end in the key columns, so an index entry is the whole key and adds no copy.
+    sql: `
+      CREATE TABLE operations (
+        tenant_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        created_ticks INTEGER NOT NULL,
+        last_action_ticks INTEGER NOT NULL,
+        status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+        status_detail TEXT,
+        resource_location TEXT,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, user_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX operations_by_created ON operations (tenant_id, user_id, created_ticks, id);
+      CREATE INDEX operations_by_status ON operations (tenant_id, user_id, status, id);
+      CREATE INDEX operations_by_last_action ON operations (tenant_id, user_id, last_action_ticks, id);
+      CREATE TABLE users (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_principal_name TEXT NOT NULL,
+        upn_lower TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, upn_lower)
+      );
+    `,
+  },
+];
+
+/** Brings the database up to the latest schema; running it again changes nothing. */
+export function migrate(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)`);
+  const newest = db.prepare('SELECT max(version) AS version FROM schema_migrations').pluck().get() as number | null;
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (newest !== null && newest > latest) {
+    // A newer release migrated this file; running old code against its schema could corrupt data.
+    throw new Error(`database schema version ${newest} is newer than this release knows (${latest})`);
+  }
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const apply = db.transaction((migration: Migration) => {
+    // Checked inside the transaction: another process opening the same file may have just applied it.
+    if (isApplied.get(migration.version) !== undefined) return;
+    db.exec(migration.sql);
+    record.run(migration.version, migration.name, new Date().toISOString());
+  });
+  // IMMEDIATE takes the write lock before the check, so two processes cannot both decide to apply.
+  for (const migration of MIGRATIONS) apply.immediate(migration);
+}

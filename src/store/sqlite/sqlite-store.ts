@@ -1,0 +1,254 @@
+import Database from 'better-sqlite3';
+import type { Database as Connection, Statement } from 'better-sqlite3';
+import type { LongRunningOperation, OperationProperty, Owner } from '../../operations/long-running-operation.js';
+import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import type { DirectoryUser, ListQuery, OrderKey, SortValue, Store, UserDirectory, OperationStore } from '../store.js';
+import { migrate } from './migrations.js';
+
+/**
+ * Opens the database with this service's pragmas and brings its schema up to date. Exported so tests can
+ * inspect the very connection a store would use; the service itself calls `openSqliteStore`.
+ */
+export function openSqliteDatabase(path: string): Connection {
+  const db = new Database(path);
+  // WAL lets readers run alongside the writer; an in-memory database has no journal file to switch.
+  if (!db.memory) db.pragma('journal_mode = WAL');
+  // Durability is never traded for speed: a write acknowledged to a client must survive a crash or power
+  // loss, so every commit is synced. Set after journal_mode because this build defaults WAL connections to
+  // NORMAL, which can lose the last commits on power loss.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function openSqliteStore(options: { path: string }): Store {
+  const db = openSqliteDatabase(options.path);
+  return {
+    operations: operationStore(db),
+    users: userDirectory(db),
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+interface OperationRow {
+  readonly id: string;
+  readonly created_ticks: bigint;
+  readonly last_action_ticks: bigint;
+  readonly status: bigint;
+  readonly status_detail: string | null;
+  readonly resource_location: string | null;
+  readonly version: bigint;
+}
+
+const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version';
+const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
+const OWNED_ID = `${OWNED} AND id = @id`;
+
+// The open statuses are bound like any value rather than spliced into the SQL text.
+const OPEN_STATUS_PARAMS = Object.fromEntries(OPEN_STATUSES.map((status, i) => [`open${i}`, statusValue(status)]));
+const OPEN_STATUS_LIST = Object.keys(OPEN_STATUS_PARAMS).map((name) => `@${name}`).join(', ');
+
+function operationStore(db: Connection): OperationStore {
+  const insert = db.prepare(
+    `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
+     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version)`,
+  );
+  const select = reader<OperationRow>(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}`);
+  // Not UPDATE … RETURNING: read through better-sqlite3's get() it leaves the statement open, which holds a
+  // read snapshot that stops SQLite from ever checkpointing the WAL. Run it, then read the row back.
+  const update = db.prepare(
+    `UPDATE operations
+     SET last_action_ticks = @lastActionTicks, status = @status, status_detail = @statusDetail,
+         resource_location = @resourceLocation, version = version + 1
+     WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})`,
+  );
+  const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
+  // One transaction so the row read back is the one this UPDATE wrote, not another process's later change.
+  const updateAndRead = db.transaction((params: Record<string, unknown>) =>
+    update.run(params).changes === 0 ? undefined : select.get(params),
+  );
+  const lists = new ListStatements(db);
+
+  return {
+    insert: async (owner, operation) => {
+      insert.run(operationParams(owner, operation));
+    },
+    get: async (owner, id) => fromRow(select.get({ ...owner, id })),
+    update: async (owner, next, expectedVersion) =>
+      fromRow(updateAndRead({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })),
+    delete: async (owner, id, expectedVersion) =>
+      remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
+    list: async (owner, query) => lists.run(owner, query).map((row) => fromRow(row)!),
+  };
+}
+
+function operationParams(owner: Owner, operation: LongRunningOperation): Record<string, unknown> {
+  return {
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    id: operation.id,
+    createdTicks: operation.createdDateTime,
+    lastActionTicks: operation.lastActionDateTime,
+    status: statusValue(operation.status),
+    statusDetail: operation.statusDetail,
+    resourceLocation: operation.resourceLocation,
+    version: operation.version,
+  };
+}
+
+function fromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    createdDateTime: row.created_ticks,
+    lastActionDateTime: row.last_action_ticks,
+    status: statusFromValue(Number(row.status)),
+    statusDetail: row.status_detail,
+    resourceLocation: row.resource_location,
+    version: Number(row.version),
+  };
+}
+
+/** Ticks pass 2^53, so reads answer every integer as a bigint; callers narrow the small ones. */
+function reader<Row>(db: Connection, sql: string): Statement<[Record<string, unknown>], Row> {
+  return db.prepare<[Record<string, unknown>], Row>(sql).safeIntegers(true);
+}
+
+interface Column {
+  readonly name: string;
+  readonly nullable: boolean;
+}
+
+// The only source of column names in list SQL: property names map here and nowhere else.
+const SORT_COLUMNS: Readonly<Record<OperationProperty, Column>> = {
+  id: { name: 'id', nullable: false },
+  createdDateTime: { name: 'created_ticks', nullable: false },
+  lastActionDateTime: { name: 'last_action_ticks', nullable: false },
+  status: { name: 'status', nullable: false },
+  statusDetail: { name: 'status_detail', nullable: true },
+  resourceLocation: { name: 'resource_location', nullable: true },
+};
+
+const ID_ASCENDING: OrderKey = { property: 'id', descending: false };
+
+/** List statements differ only by sort shape and whether a cursor is given, so each shape is prepared once. */
+class ListStatements {
+  readonly #cache = new Map<string, Statement<[Record<string, unknown>], OperationRow>>();
+
+  constructor(private readonly db: Connection) {}
+
+  run(owner: Owner, query: ListQuery): OperationRow[] {
+    const keys = totalOrder(query.orderBy);
+    if (query.after !== undefined && query.after.length !== keys.length) {
+      throw new RangeError(`a cursor needs ${keys.length} values for this order, got ${query.after.length}`);
+    }
+    const params = { ...owner, limit: query.limit, ...cursorParams(query.after ?? []) };
+    // all(), not iterate(): the statement is reset before returning, so no read snapshot lingers.
+    return this.#statement(keys, query.after !== undefined).all(params);
+  }
+
+  #statement(keys: readonly OrderKey[], hasCursor: boolean): Statement<[Record<string, unknown>], OperationRow> {
+    const shape = `${keys.map((key) => `${key.property} ${key.descending ? 'desc' : 'asc'}`).join(',')}|${hasCursor}`;
+    let statement = this.#cache.get(shape);
+    if (statement === undefined) {
+      statement = reader<OperationRow>(this.db, listSql(keys, hasCursor));
+      this.#cache.set(shape, statement);
+    }
+    return statement;
+  }
+}
+
+/** Appends `id` when missing so ties have a fixed order and a keyset cursor names exactly one row. */
+function totalOrder(orderBy: readonly OrderKey[]): readonly OrderKey[] {
+  return orderBy.some((key) => key.property === 'id') ? orderBy : [...orderBy, ID_ASCENDING];
+}
+
+function cursorParams(values: readonly SortValue[]): Record<string, SortValue> {
+  return Object.fromEntries(values.map((value, i) => [`c${i}`, value]));
+}
+
+function listSql(keys: readonly OrderKey[], hasCursor: boolean): string {
+  const conditions = [OWNED];
+  if (hasCursor) conditions.push(...seekBound(keys[0]!), `(${afterCursor(keys)})`);
+  // SQLite already puts NULLs first ascending and last descending: NULL is the smallest value, as the
+  // cursor predicate assumes.
+  const order = keys.map((key) => `${SORT_COLUMNS[key.property].name} ${key.descending ? 'DESC' : 'ASC'}`);
+  return `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT @limit`;
+}
+
+/**
+ * The row sorts after the cursor: (k1 after c1) OR (k1 = c1 AND k2 after c2) OR …
+ * Every comparison goes through `equalTo`/`beyond`, which treat NULL as the smallest value.
+ */
+function afterCursor(keys: readonly OrderKey[]): string {
+  return keys
+    .map((key, i) => [...keys.slice(0, i).map((earlier, j) => equalTo(earlier, j)), beyond(key, i)].join(' AND '))
+    .map((disjunct) => `(${disjunct})`)
+    .join(' OR ');
+}
+
+function equalTo(key: OrderKey, i: number): string {
+  const { name, nullable } = SORT_COLUMNS[key.property];
+  return `${name} ${nullable ? 'IS' : '='} @c${i}`;
+}
+
+/** The row's value lies past the cursor's in the key's direction, NULL being the smallest value. */
+function beyond(key: OrderKey, i: number): string {
+  const { name, nullable } = SORT_COLUMNS[key.property];
+  const strict = `${name} ${key.descending ? '<' : '>'} @c${i}`;
+  if (!nullable) return strict;
+  // A comparison with NULL is never true, so the NULL cases are spelled out: ascending, everything non-null
+  // is past a NULL cursor; descending, a NULL row is past every non-null cursor.
+  return key.descending
+    ? `(${strict} OR (@c${i} IS NOT NULL AND ${name} IS NULL))`
+    : `(${strict} OR (@c${i} IS NULL AND ${name} IS NOT NULL))`;
+}
+
+/**
+ * Implied by the cursor predicate, but an OR chain gives SQLite no range to seek to; this bound on the
+ * leading key lets it start the index scan at the cursor instead of at the owner's first row.
+ * Nullable columns have no index, so they get none.
+ */
+function seekBound(key: OrderKey): string[] {
+  const { name, nullable } = SORT_COLUMNS[key.property];
+  return nullable ? [] : [`${name} ${key.descending ? '<=' : '>='} @c0`];
+}
+
+interface UserRow {
+  readonly tenant_id: string;
+  readonly id: string;
+  readonly user_principal_name: string;
+}
+
+function userDirectory(db: Connection): UserDirectory {
+  const columns = 'tenant_id, id, user_principal_name';
+  const byId = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND id = @id`);
+  const byUpn = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND upn_lower = @upnLower`);
+  const releaseUpn = db.prepare('DELETE FROM users WHERE tenant_id = @tenantId AND upn_lower = @upnLower AND id <> @id');
+  const save = db.prepare(
+    `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES (@tenantId, @id, @userPrincipalName, @upnLower)
+     ON CONFLICT (tenant_id, id) DO UPDATE SET user_principal_name = excluded.user_principal_name, upn_lower = excluded.upn_lower`,
+  );
+  // The UPN's previous holder goes first, or the UNIQUE (tenant_id, upn_lower) constraint would refuse the move.
+  const upsert = db.transaction((params: Record<string, unknown>) => {
+    releaseUpn.run(params);
+    save.run(params);
+  });
+
+  return {
+    upsert: async (user) => {
+      upsert({ ...user, upnLower: user.userPrincipalName.toLowerCase() });
+    },
+    findById: async (tenantId, id) => fromUserRow(byId.get({ tenantId, id })),
+    findByUserPrincipalName: async (tenantId, userPrincipalName) =>
+      fromUserRow(byUpn.get({ tenantId, upnLower: userPrincipalName.toLowerCase() })),
+  };
+}
+
+function fromUserRow(row: UserRow | undefined): DirectoryUser | undefined {
+  return row && { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
+}
