@@ -118,7 +118,7 @@ class FilterParser {
   }
 
   private parseAnd(outer: number): Parsed {
-    return this.parseNot(outer);
+    return this.parseChain('and', outer, () => this.parseNot(outer));
   }
 
   /** `a or b or c` is one level however long it is, and left-associative: ((a or b) or c). */
