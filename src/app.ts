@@ -7,7 +7,8 @@ import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
 import { systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
-import { operationRoutes, type PageLimits } from './routes/operations.js';
+import type { PageLimits } from './graph/list-options.js';
+import { operationRoutes } from './routes/operations.js';
 import type { Store } from './store/store.js';
 import { UserResolver } from './users/user-resolver.js';
 

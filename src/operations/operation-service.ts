@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphError } from '../errors.js';
 import type { ListQuery, OperationStore, SortValue } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Filter } from './filter.js';
 import type { LongRunningOperation, OperationChanges, OperationProperty, Owner } from './long-running-operation.js';
 import { readOperationInput } from './operation-input.js';
 import { canMove, isTerminal, statusValue } from './status.js';
@@ -53,6 +54,10 @@ export class OperationService {
     if (rows.length <= query.limit) return { items: rows };
     const items = rows.slice(0, query.limit);
     return { items, next: cursorAfter(items[items.length - 1]!, query) };
+  }
+
+  count(owner: Owner, filter?: Filter): Promise<number> {
+    return this.store.count(owner, filter);
   }
 
   /**

@@ -5,20 +5,13 @@ import { ODATA_TYPE, operationJson } from '../graph/entity-json.js';
 import { operationsContext, type ApiVersion } from '../graph/odata-context.js';
 import { etagOf, ifMatch, ifNoneMatchHits } from '../graph/preconditions.js';
 import { parsePrefer, preferenceApplied, type Preferences } from '../graph/prefer.js';
-import { parseSelect, parseWholeNumber, systemQueryOptions, type RawQuery } from '../graph/query-options.js';
-import { decodeSkipToken, encodeSkipToken } from '../graph/skiptoken.js';
+import { countOptions, itemOptions, listOptions, type PageLimits } from '../graph/list-options.js';
+import type { RawQuery } from '../graph/query-options.js';
+import { encodeSkipToken } from '../graph/skiptoken.js';
 import type { LongRunningOperation, OperationProperty } from '../operations/long-running-operation.js';
 import type { OperationService } from '../operations/operation-service.js';
-import type { OrderKey } from '../store/store.js';
 import type { AddressedUser, UserResolver } from '../users/user-resolver.js';
 import { methodNotAllowed } from './method-not-allowed.js';
-
-export interface PageLimits {
-  /** Page size when `$top` is absent. */
-  readonly defaultPageSize: number;
-  /** The largest `$top` accepted. */
-  readonly maxPageSize: number;
-}
 
 export interface OperationRoutesOptions {
   readonly version: ApiVersion;
@@ -33,9 +26,6 @@ interface Params {
 }
 
 type Request = FastifyRequest<{ Params: Params; Querystring: RawQuery }>;
-
-/** Newest first would need a sort key clients cannot reproduce; creation order is stable and indexed. */
-const DEFAULT_ORDER: readonly OrderKey[] = [{ property: 'createdDateTime', descending: false }];
 
 /** `/me/authentication/operations` and `/users/{id | userPrincipalName}/authentication/operations`, under one version. */
 export async function operationRoutes(app: FastifyInstance, options: OperationRoutesOptions): Promise<void> {
@@ -77,19 +67,25 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
 
     app.get(collection, async (request: Request, reply) => {
       const user = await addressed(request, 'read');
-      const query = systemQueryOptions(request.query);
-      rejectUnsupported(query);
-      const select = parseSelect(query.select);
-      const limit = parseWholeNumber('top', query.top, 1, limits.maxPageSize) ?? limits.defaultPageSize;
-      const orderBy = DEFAULT_ORDER;
-      const after = query.skiptoken === undefined ? undefined : decodeSkipToken(query.skiptoken, orderBy);
-      const page = await service.list(user.owner, { orderBy, after, limit });
+      const options = listOptions(request.query, limits);
+      const { select, orderBy } = options;
+      const [page, count] = await Promise.all([
+        service.list(user.owner, options),
+        options.count ? service.count(user.owner, options.filter) : undefined,
+      ]);
       applyPreferences(reply, parsePrefer(request.headers.prefer), false);
       return reply.send({
         '@odata.context': operationsContext(serviceRoot(request), user.contextKey, { select, entity: false }),
+        ...(count !== undefined && { '@odata.count': count }),
         ...(page.next && { '@odata.nextLink': nextLink(request, encodeSkipToken(orderBy, page.next)) }),
         value: page.items.map((op) => operationJson(op, select)),
       });
+    });
+
+    app.get(`${collection}/$count`, async (request: Request, reply) => {
+      const user = await addressed(request, 'read');
+      const count = await service.count(user.owner, countOptions(request.query).filter);
+      return reply.type('text/plain; charset=utf-8').send(String(count));
     });
 
     app.post(collection, async (request: Request, reply) => {
@@ -101,9 +97,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
 
     app.get(item, async (request: Request, reply) => {
       const user = await addressed(request, 'read');
-      const query = systemQueryOptions(request.query);
-      rejectUnsupported(query, ['top', 'skip', 'skiptoken', 'filter', 'orderby', 'count', 'search']);
-      const select = parseSelect(query.select);
+      const { select } = itemOptions(request.query);
       const op = await service.get(user.owner, request.params.id!);
       if (ifNoneMatchHits(request.headers['if-none-match'], op.version)) {
         return reply.code(304).header('ETag', etagOf(op.version)).send();
@@ -124,16 +118,8 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
     });
 
     methodNotAllowed(app, collection, ['GET', 'POST']);
+    methodNotAllowed(app, `${collection}/$count`, ['GET']);
     methodNotAllowed(app, item, ['GET', 'PATCH', 'DELETE']);
-  }
-}
-
-/** Options this service does not implement yet are refused rather than silently ignored. */
-function rejectUnsupported(query: Record<string, string | undefined>, extra: readonly string[] = []): void {
-  for (const name of ['skip', 'filter', 'orderby', 'count', 'search', 'expand', 'format', ...extra]) {
-    if (query[name] !== undefined) {
-      throw new GraphError('invalidQuery', `The query option '$${name}' is not supported on this resource.`);
-    }
   }
 }
 
@@ -145,6 +131,6 @@ function applyPreferences(reply: FastifyReply, prefer: Preferences, minimal: boo
 /** The same URL with every other option kept as sent and the cursor replaced: absolute, on our own origin. */
 function nextLink(request: Request, skiptoken: string): string {
   const [path, search = ''] = request.url.split('?', 2) as [string, string?];
-  const kept = search.split('&').filter((part) => part !== '' && !/^(\$|%24)?skiptoken(=|$)/i.test(part));
+  const kept = search.split('&').filter((part) => part !== '' && !/^(\$|%24)?skip(token)?(=|$)/i.test(part));
   return `${request.protocol}://${request.host}${path}?${[...kept, `$skiptoken=${skiptoken}`].join('&')}`;
 }

@@ -1,4 +1,5 @@
 import type { Ticks } from '../operations/date-time-offset.js';
+import type { Filter } from '../operations/filter.js';
 import type { LongRunningOperation, OperationProperty, Owner } from '../operations/long-running-operation.js';
 
 /** A value of a sort key as stores hold it: dates as ticks, status as its enum value, strings as is. */
@@ -10,10 +11,14 @@ export interface OrderKey {
 }
 
 export interface ListQuery {
+  /** Only the operations this expression matches. */
+  readonly filter?: Filter;
   /** The sort order; stores append `id` ascending when it is missing, so the order is always total. */
   readonly orderBy: readonly OrderKey[];
   /** Keyset cursor: the sort-key values of the last row of the previous page, in `orderBy` order then id. */
   readonly after?: readonly SortValue[];
+  /** Rows to pass over first (`$skip`, on a first page only: later pages go by the cursor). */
+  readonly skip?: number;
   readonly limit: number;
 }
 
@@ -29,6 +34,7 @@ export interface OperationStore {
   /** Deletes the operation (only at `expectedVersion` when given); `true` when a row went. */
   delete(owner: Owner, id: string, expectedVersion?: number): Promise<boolean>;
   list(owner: Owner, query: ListQuery): Promise<LongRunningOperation[]>;
+  count(owner: Owner, filter?: Filter): Promise<number>;
 }
 
 export interface DirectoryUser {

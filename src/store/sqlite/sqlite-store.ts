@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
-import type { LongRunningOperation, OperationProperty, Owner } from '../../operations/long-running-operation.js';
+import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
 import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
-import type { DirectoryUser, ListQuery, OrderKey, SortValue, Store, UserDirectory, OperationStore } from '../store.js';
+import { countSql, listSql, OPERATION_COLUMNS, SQLITE, type SqlQuery } from '../sql/operation-query.js';
+import type { DirectoryUser, Store, UserDirectory, OperationStore } from '../store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -44,7 +45,6 @@ interface OperationRow {
   readonly version: bigint;
 }
 
-const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version';
 const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
 const OWNED_ID = `${OWNED} AND id = @id`;
 
@@ -71,7 +71,7 @@ function operationStore(db: Connection): OperationStore {
   const updateAndRead = db.transaction((params: Record<string, unknown>) =>
     update.run(params).changes === 0 ? undefined : select.get(params),
   );
-  const lists = new ListStatements(db);
+  const queries = new QueryStatements(db);
 
   return {
     insert: async (owner, operation) => {
@@ -82,7 +82,8 @@ function operationStore(db: Connection): OperationStore {
       fromRow(updateAndRead({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })),
     delete: async (owner, id, expectedVersion) =>
       remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
-    list: async (owner, query) => lists.run(owner, query).map((row) => fromRow(row)!),
+    list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => fromRow(row)!),
+    count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
   };
 }
 
@@ -118,104 +119,31 @@ function reader<Row>(db: Connection, sql: string): Statement<[Record<string, unk
   return db.prepare<[Record<string, unknown>], Row>(sql).safeIntegers(true);
 }
 
-interface Column {
-  readonly name: string;
-  readonly nullable: boolean;
-}
-
-// The only source of column names in list SQL: property names map here and nowhere else.
-const SORT_COLUMNS: Readonly<Record<OperationProperty, Column>> = {
-  id: { name: 'id', nullable: false },
-  createdDateTime: { name: 'created_ticks', nullable: false },
-  lastActionDateTime: { name: 'last_action_ticks', nullable: false },
-  status: { name: 'status', nullable: false },
-  statusDetail: { name: 'status_detail', nullable: true },
-  resourceLocation: { name: 'resource_location', nullable: true },
-};
-
-const ID_ASCENDING: OrderKey = { property: 'id', descending: false };
-
-/** List statements differ only by sort shape and whether a cursor is given, so each shape is prepared once. */
-class ListStatements {
-  readonly #cache = new Map<string, Statement<[Record<string, unknown>], OperationRow>>();
+/** List and count statements are prepared once per SQL text (the text depends on the query's shape only). */
+class QueryStatements {
+  static readonly #MAX = 256;
+  readonly #cache = new Map<string, Statement<unknown[], OperationRow & { count: bigint }>>();
 
   constructor(private readonly db: Connection) {}
 
-  run(owner: Owner, query: ListQuery): OperationRow[] {
-    const keys = totalOrder(query.orderBy);
-    if (query.after !== undefined && query.after.length !== keys.length) {
-      throw new RangeError(`a cursor needs ${keys.length} values for this order, got ${query.after.length}`);
-    }
-    const params = { ...owner, limit: query.limit, ...cursorParams(query.after ?? []) };
+  all(query: SqlQuery): OperationRow[] {
     // all(), not iterate(): the statement is reset before returning, so no read snapshot lingers.
-    return this.#statement(keys, query.after !== undefined).all(params);
+    return this.#statement(query.text).all(...query.values);
   }
 
-  #statement(keys: readonly OrderKey[], hasCursor: boolean): Statement<[Record<string, unknown>], OperationRow> {
-    const shape = `${keys.map((key) => `${key.property} ${key.descending ? 'desc' : 'asc'}`).join(',')}|${hasCursor}`;
-    let statement = this.#cache.get(shape);
+  count(query: SqlQuery): number {
+    return Number(this.#statement(query.text).all(...query.values)[0]!.count);
+  }
+
+  #statement(text: string) {
+    let statement = this.#cache.get(text);
     if (statement === undefined) {
-      statement = reader<OperationRow>(this.db, listSql(keys, hasCursor));
-      this.#cache.set(shape, statement);
+      if (this.#cache.size >= QueryStatements.#MAX) this.#cache.delete(this.#cache.keys().next().value!);
+      statement = this.db.prepare<unknown[], OperationRow & { count: bigint }>(text).safeIntegers(true);
+      this.#cache.set(text, statement);
     }
     return statement;
   }
-}
-
-/** Appends `id` when missing so ties have a fixed order and a keyset cursor names exactly one row. */
-function totalOrder(orderBy: readonly OrderKey[]): readonly OrderKey[] {
-  return orderBy.some((key) => key.property === 'id') ? orderBy : [...orderBy, ID_ASCENDING];
-}
-
-function cursorParams(values: readonly SortValue[]): Record<string, SortValue> {
-  return Object.fromEntries(values.map((value, i) => [`c${i}`, value]));
-}
-
-function listSql(keys: readonly OrderKey[], hasCursor: boolean): string {
-  const conditions = [OWNED];
-  if (hasCursor) conditions.push(...seekBound(keys[0]!), `(${afterCursor(keys)})`);
-  // SQLite already puts NULLs first ascending and last descending: NULL is the smallest value, as the
-  // cursor predicate assumes.
-  const order = keys.map((key) => `${SORT_COLUMNS[key.property].name} ${key.descending ? 'DESC' : 'ASC'}`);
-  return `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT @limit`;
-}
-
-/**
- * The row sorts after the cursor: (k1 after c1) OR (k1 = c1 AND k2 after c2) OR …
- * Every comparison goes through `equalTo`/`beyond`, which treat NULL as the smallest value.
- */
-function afterCursor(keys: readonly OrderKey[]): string {
-  return keys
-    .map((key, i) => [...keys.slice(0, i).map((earlier, j) => equalTo(earlier, j)), beyond(key, i)].join(' AND '))
-    .map((disjunct) => `(${disjunct})`)
-    .join(' OR ');
-}
-
-function equalTo(key: OrderKey, i: number): string {
-  const { name, nullable } = SORT_COLUMNS[key.property];
-  return `${name} ${nullable ? 'IS' : '='} @c${i}`;
-}
-
-/** The row's value lies past the cursor's in the key's direction, NULL being the smallest value. */
-function beyond(key: OrderKey, i: number): string {
-  const { name, nullable } = SORT_COLUMNS[key.property];
-  const strict = `${name} ${key.descending ? '<' : '>'} @c${i}`;
-  if (!nullable) return strict;
-  // A comparison with NULL is never true, so the NULL cases are spelled out: ascending, everything non-null
-  // is past a NULL cursor; descending, a NULL row is past every non-null cursor.
-  return key.descending
-    ? `(${strict} OR (@c${i} IS NOT NULL AND ${name} IS NULL))`
-    : `(${strict} OR (@c${i} IS NULL AND ${name} IS NOT NULL))`;
-}
-
-/**
- * Implied by the cursor predicate, but an OR chain gives SQLite no range to seek to; this bound on the
- * leading key lets it start the index scan at the cursor instead of at the owner's first row.
- * Nullable columns have no index, so they get none.
- */
-function seekBound(key: OrderKey): string[] {
-  const { name, nullable } = SORT_COLUMNS[key.property];
-  return nullable ? [] : [`${name} ${key.descending ? '<=' : '>='} @c0`];
 }
 
 interface UserRow {

@@ -1,0 +1,198 @@
+import type { CompareOp, Filter, FilterValue, MatchFn } from '../../operations/filter.js';
+import type { OperationProperty, Owner } from '../../operations/long-running-operation.js';
+import type { ListQuery, OrderKey, SortValue } from '../store.js';
+
+/**
+ * SQL for listing and counting one owner's operations, shared by every engine. Values only ever reach the
+ * database as bound parameters; column names only ever come from {@link COLUMNS}. What differs between
+ * engines is the {@link Dialect}.
+ */
+export interface Dialect {
+  /** The placeholder of the n-th bound value (1-based): `?` for SQLite, `$n` for PostgreSQL. */
+  placeholder(n: number): string;
+  /** Null-safe equality and inequality: true or false, never NULL. */
+  readonly same: string;
+  readonly notSame: string;
+  /** A condition that is always false. */
+  readonly never: string;
+  /** Case-sensitive string tests of a column against a non-empty value; `value()` binds it (again). */
+  readonly match: Readonly<Record<MatchFn, (column: string, value: () => string) => string>>;
+}
+
+export const SQLITE: Dialect = {
+  placeholder: () => '?',
+  same: 'IS',
+  notSame: 'IS NOT',
+  never: '0',
+  match: {
+    // Not LIKE/GLOB: LIKE ignores ASCII case in SQLite, and both need the value's wildcards escaped.
+    startswith: (column, value) => `substr(${column}, 1, length(${value()})) = ${value()}`,
+    endswith: (column, value) => `substr(${column}, -length(${value()})) = ${value()}`,
+    contains: (column, value) => `instr(${column}, ${value()}) > 0`,
+  },
+};
+
+export const POSTGRES: Dialect = {
+  placeholder: (n) => `$${n}`,
+  same: 'IS NOT DISTINCT FROM',
+  notSame: 'IS DISTINCT FROM',
+  never: 'FALSE',
+  match: {
+    startswith: (column, value) => `starts_with(${column}, ${value()})`,
+    endswith: (column, value) => `right(${column}, length(${value()})) = ${value()}`,
+    contains: (column, value) => `strpos(${column}, ${value()}) > 0`,
+  },
+};
+
+interface Column {
+  readonly name: string;
+  readonly nullable: boolean;
+}
+
+/** The only source of column names in generated SQL: property names map here and nowhere else. */
+export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
+  id: { name: 'id', nullable: false },
+  createdDateTime: { name: 'created_ticks', nullable: false },
+  lastActionDateTime: { name: 'last_action_ticks', nullable: false },
+  status: { name: 'status', nullable: false },
+  statusDetail: { name: 'status_detail', nullable: true },
+  resourceLocation: { name: 'resource_location', nullable: true },
+};
+
+export const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version';
+
+export interface SqlQuery {
+  readonly text: string;
+  readonly values: SortValue[];
+}
+
+const ID_ASCENDING: OrderKey = { property: 'id', descending: false };
+
+/** Appends `id` when missing so ties have a fixed order and a keyset cursor names exactly one row. */
+export function totalOrder(orderBy: readonly OrderKey[]): readonly OrderKey[] {
+  return orderBy.some((key) => key.property === 'id') ? orderBy : [...orderBy, ID_ASCENDING];
+}
+
+/** `SELECT … WHERE owner AND filter AND after-cursor ORDER BY … LIMIT … [OFFSET …]`. */
+export function listSql(dialect: Dialect, owner: Owner, query: ListQuery): SqlQuery {
+  const sql = new Builder(dialect);
+  const keys = totalOrder(query.orderBy);
+  if (query.after !== undefined && query.after.length !== keys.length) {
+    throw new RangeError(`a cursor needs ${keys.length} values for this order, got ${query.after.length}`);
+  }
+  const conditions = [ownerCondition(sql, owner)];
+  if (query.filter) conditions.push(sql.filter(query.filter));
+  if (query.after) conditions.push(...sql.seekBound(keys[0]!, query.after[0]!), sql.afterCursor(keys, query.after));
+  // NULL sorts as the smallest value, as the cursor predicate assumes (SQLite's default; PostgreSQL is told).
+  const order = keys.map(({ property, descending }) => {
+    const { name, nullable } = COLUMNS[property];
+    return `${name} ${descending ? 'DESC' : 'ASC'}${nullable ? (descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`;
+  });
+  const offset = query.skip ? ` OFFSET ${sql.bind(query.skip)}` : '';
+  const text = `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${sql.bind(query.limit)}${offset}`;
+  return { text, values: sql.values };
+}
+
+/** `SELECT COUNT(*) … WHERE owner AND filter`. */
+export function countSql(dialect: Dialect, owner: Owner, filter: Filter | undefined): SqlQuery {
+  const sql = new Builder(dialect);
+  const conditions = [ownerCondition(sql, owner)];
+  if (filter) conditions.push(sql.filter(filter));
+  return { text: `SELECT COUNT(*) AS count FROM operations WHERE ${conditions.join(' AND ')}`, values: sql.values };
+}
+
+function ownerCondition(sql: Builder, owner: Owner): string {
+  return `tenant_id = ${sql.bind(owner.tenantId)} AND user_id = ${sql.bind(owner.userId)}`;
+}
+
+const COMPARISON: Readonly<Record<Exclude<CompareOp, 'eq' | 'ne'>, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+/** Collects bound values and answers their placeholders. */
+class Builder {
+  readonly values: SortValue[] = [];
+
+  constructor(private readonly dialect: Dialect) {}
+
+  bind(value: SortValue): string {
+    this.values.push(value);
+    return this.dialect.placeholder(this.values.length);
+  }
+
+  /**
+   * OData's null semantics in SQL: `eq`/`ne` are null-safe, and a comparison that meets a NULL is false
+   * (not unknown), so `not` of it is true. Non-nullable columns keep plain comparisons, which use indexes.
+   */
+  filter(node: Filter): string {
+    switch (node.kind) {
+      case 'and':
+      case 'or':
+        return `(${this.filter(node.left)} ${node.kind.toUpperCase()} ${this.filter(node.right)})`;
+      case 'not':
+        return `(NOT ${this.filter(node.operand)})`;
+      case 'compare':
+        return this.compare(node.op, node.property, node.value);
+      case 'in':
+        return `(${node.values.map((value) => this.compare('eq', node.property, value)).join(' OR ')})`;
+      case 'match':
+        return this.match(node.fn, COLUMNS[node.property], node.value);
+    }
+  }
+
+  private compare(op: CompareOp, property: OperationProperty, value: FilterValue): string {
+    const { name, nullable } = COLUMNS[property];
+    if (value === null) {
+      if (op === 'eq') return `${name} IS NULL`;
+      if (op === 'ne') return `${name} IS NOT NULL`;
+      return this.dialect.never; // an ordering comparison with null is false
+    }
+    if (op === 'eq') return `${name} ${nullable ? this.dialect.same : '='} ${this.bind(value)}`;
+    if (op === 'ne') return `${name} ${nullable ? this.dialect.notSame : '<>'} ${this.bind(value)}`;
+    return this.nullIsFalse(`${name} ${COMPARISON[op]} ${this.bind(value)}`, nullable);
+  }
+
+  private match(fn: MatchFn, { name, nullable }: Column, value: string): string {
+    // Every string starts with, ends with and contains the empty string (a NULL does not).
+    if (value === '') return `${name} IS NOT NULL`;
+    return this.nullIsFalse(this.dialect.match[fn](name, () => this.bind(value)), nullable);
+  }
+
+  /** A comparison that meets a NULL is unknown in SQL but false in OData. */
+  private nullIsFalse(condition: string, nullable: boolean): string {
+    return nullable ? `COALESCE(${condition}, ${this.dialect.never})` : condition;
+  }
+
+  /**
+   * The row sorts after the cursor: (k1 after c1) OR (k1 = c1 AND k2 after c2) OR …, NULL being the
+   * smallest value.
+   */
+  afterCursor(keys: readonly OrderKey[], cursor: readonly SortValue[]): string {
+    const disjuncts = keys.map((key, i) =>
+      [...keys.slice(0, i).map((earlier, j) => this.equalTo(earlier, cursor[j]!)), this.beyond(key, cursor[i]!)].join(' AND '),
+    );
+    return `(${disjuncts.map((d) => `(${d})`).join(' OR ')})`;
+  }
+
+  private equalTo(key: OrderKey, value: SortValue): string {
+    const { name, nullable } = COLUMNS[key.property];
+    if (value === null) return `${name} IS NULL`;
+    return `${name} ${nullable ? this.dialect.same : '='} ${this.bind(value)}`;
+  }
+
+  /** The row's value lies past the cursor's in the key's direction. */
+  private beyond(key: OrderKey, value: SortValue): string {
+    const { name } = COLUMNS[key.property];
+    if (value === null) return key.descending ? this.dialect.never : `${name} IS NOT NULL`;
+    const strict = `${name} ${key.descending ? '<' : '>'} ${this.bind(value)}`;
+    // Ascending, a NULL row is never past a non-null cursor; descending, it always is (NULLs come last).
+    return COLUMNS[key.property].nullable && key.descending ? `(${strict} OR ${name} IS NULL)` : strict;
+  }
+
+  /**
+   * Implied by the cursor predicate, but an OR chain gives the planner no range to seek to; this bound on
+   * the leading key lets it start the index scan at the cursor instead of at the owner's first row.
+   */
+  seekBound(key: OrderKey, value: SortValue): string[] {
+    const { name, nullable } = COLUMNS[key.property];
+    return nullable || value === null ? [] : [`${name} ${key.descending ? '<=' : '>='} ${this.bind(value)}`];
+  }
+}
