@@ -11,12 +11,14 @@ import type { LongRunningOperation, OperationProperty, Owner } from '../../src/o
 import { OPERATION_PROPERTY_NAMES } from '../../src/operations/long-running-operation.js';
 import { OPERATION_STATUSES, statusValue, type OperationStatus } from '../../src/operations/status.js';
 import type { OrderKey, SortValue, Store } from '../../src/store/store.js';
+import { operationFilterContract } from './filter-contract.js';
 
 /**
  * The behaviour every store engine must share. Each engine's test file calls this with a factory that
  * answers a fresh, empty store; every test closes the store it opened.
  */
 export function operationStoreContract(name: string, open: () => Promise<Store>): void {
+  operationFilterContract(name, open);
   function test(title: string, body: (store: Store) => Promise<void>): void {
     it(title, async () => {
       const store = await open();

@@ -88,8 +88,10 @@ export function listSql(dialect: Dialect, owner: Owner, query: ListQuery): SqlQu
     const { name, nullable } = COLUMNS[property];
     return `${name} ${descending ? 'DESC' : 'ASC'}${nullable ? (descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`;
   });
+  // Placeholders are numbered in binding order: LIMIT's value is bound before OFFSET's.
+  const limit = `LIMIT ${sql.bind(query.limit)}`;
   const offset = query.skip ? ` OFFSET ${sql.bind(query.skip)}` : '';
-  const text = `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${sql.bind(query.limit)}${offset}`;
+  const text = `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} ${limit}${offset}`;
   return { text, values: sql.values };
 }
 
