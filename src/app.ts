@@ -8,7 +8,9 @@ import { newRequestId, registerGraphHeaders } from './graph/response-headers.js'
 import { systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
 import type { PageLimits } from './graph/list-options.js';
+import { batchRoutes } from './routes/batch.js';
 import { operationRoutes } from './routes/operations.js';
+import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import type { Store } from './store/store.js';
 import { UserResolver } from './users/user-resolver.js';
 
@@ -70,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const version of API_VERSIONS) {
       // 4. routes: permission (403), user (404), then the domain
       await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
+      await api.register(batchRoutes, { prefix: `/${version}`, version, bodyLimit: limits.bodyLimit * MAX_BATCH_REQUESTS });
     }
   });
   return app;

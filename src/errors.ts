@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
     code: 'unsupportedMediaType',
     message: 'The request body must be JSON, sent with Content-Type: application/json.',
   },
+  failedDependency: { status: 424, code: 'failedDependency', message: 'The request depends on a request of the batch that failed.' },
   tooManyRequests: { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' },
   internal: { status: 500, code: 'generalException', message: 'An unexpected error occurred; the request was not completed.' },
   serviceUnavailable: { status: 503, code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry later.' },

@@ -1,6 +1,7 @@
 /** The `Prefer` preferences Graph clients send that this service honours. */
 export interface Preferences {
   readonly returnMinimal: boolean;
+  readonly returnRepresentation: boolean;
   readonly includeUnknownEnumMembers: boolean;
 }
 
@@ -17,6 +18,7 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
   }
   return {
     returnMinimal: names.get('return') === 'minimal',
+    returnRepresentation: names.get('return') === 'representation',
     includeUnknownEnumMembers: names.has('include-unknown-enum-members'),
   };
 }

@@ -42,24 +42,17 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
     return `${request.protocol}://${request.host}/${version}`;
   }
 
-  function sendEntity(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, select?: OperationProperty[]) {
+  /** An entity answer; for a write (`written`), nothing but headers with `Prefer: return=minimal`. */
+  function sendEntity(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, select?: OperationProperty[], written = false) {
     const prefer = parsePrefer(request.headers.prefer);
     reply.header('ETag', etagOf(op.version));
-    applyPreferences(reply, prefer, false);
+    applyPreferences(reply, prefer, written);
+    if (written && prefer.returnMinimal) return reply.code(204).send();
     return reply.send({
       '@odata.context': operationsContext(serviceRoot(request), user.contextKey, { select, entity: true }),
       '@odata.type': ODATA_TYPE,
       ...operationJson(op, select),
     });
-  }
-
-  /** A write's answer: the entity, or nothing with `Prefer: return=minimal`. */
-  function sendWritten(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, status: 200 | 201) {
-    const prefer = parsePrefer(request.headers.prefer);
-    if (!prefer.returnMinimal) return sendEntity(request, reply.code(status), user, op);
-    reply.header('ETag', etagOf(op.version));
-    applyPreferences(reply, prefer, true);
-    return reply.code(204).send();
   }
 
   for (const collection of ['/me/authentication/operations', '/users/:userKey/authentication/operations']) {
@@ -92,7 +85,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
       const user = await addressed(request, 'write');
       const op = await service.create(user.owner, request.body);
       reply.header('Location', `${serviceRoot(request)}/users/${user.owner.userId}/authentication/operations/${op.id}`);
-      return sendWritten(request, reply, user, op, 201);
+      return sendEntity(request, reply.code(201), user, op, undefined, true);
     });
 
     app.get(item, async (request: Request, reply) => {
@@ -108,7 +101,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
     app.patch(item, async (request: Request, reply) => {
       const user = await addressed(request, 'write');
       const op = await service.update(user.owner, request.params.id!, request.body, ifMatch(request.headers['if-match']));
-      return sendWritten(request, reply, user, op, 200);
+      return sendEntity(request, reply, user, op, undefined, true);
     });
 
     app.delete(item, async (request: Request, reply) => {
@@ -123,8 +116,10 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   }
 }
 
-function applyPreferences(reply: FastifyReply, prefer: Preferences, minimal: boolean): void {
-  const applied = preferenceApplied([minimal && 'return=minimal', prefer.includeUnknownEnumMembers && 'include-unknown-enum-members']);
+/** `Preference-Applied` names what was honoured: the `return` preference on writes, and enum members. */
+function applyPreferences(reply: FastifyReply, prefer: Preferences, written: boolean): void {
+  const returned = written && (prefer.returnMinimal ? 'return=minimal' : prefer.returnRepresentation && 'return=representation');
+  const applied = preferenceApplied([returned, prefer.includeUnknownEnumMembers && 'include-unknown-enum-members']);
   if (applied) reply.header('Preference-Applied', applied);
 }
 

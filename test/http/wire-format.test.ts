@@ -71,6 +71,24 @@ describe('wire format', () => {
     assert.equal(plain.headers['preference-applied'], undefined);
   });
 
+  it('Prefer: return=representation and return=minimal on POST and PATCH, named in Preference-Applied', async () => {
+    const minimal = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {}, headers: { prefer: 'return=minimal' } });
+    assert.equal(minimal.statusCode, 204);
+    assert.equal(minimal.body, '');
+    assert.match(String(minimal.headers.location), /\/authentication\/operations\/[0-9a-f-]{36}$/);
+    assert.equal(minimal.headers['preference-applied'], 'return=minimal');
+    const id = String(minimal.headers.location).split('/').pop();
+    const full = await h.request(token, {
+      method: 'PATCH',
+      url: `${OPERATIONS}/${id}`,
+      payload: { statusDetail: 'x' },
+      headers: { prefer: 'return=representation, include-unknown-enum-members' },
+    });
+    assert.equal(full.statusCode, 200);
+    assert.equal(full.json.statusDetail, 'x');
+    assert.equal(full.headers['preference-applied'], 'return=representation, include-unknown-enum-members');
+  });
+
   it('ETags: If-None-Match answers 304; If-Match guards PATCH and DELETE (412 writes nothing, * matches)', async () => {
     const op = (await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} })).json;
     const url = `${OPERATIONS}/${op.id}`;
