@@ -8,7 +8,9 @@ import { newRequestId, registerGraphHeaders } from './graph/response-headers.js'
 import { systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
 import type { PageLimits } from './graph/list-options.js';
+import { registerMetrics } from './observability/metrics.js';
 import { batchRoutes } from './routes/batch.js';
+import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import type { Store } from './store/store.js';
@@ -60,6 +62,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
 
+  const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency
+  await app.register(operationalRoutes, { store: options.store, metrics });
+
   if (options.jwks) {
     const jwks = options.jwks;
     app.get('/.well-known/jwks.json', async () => jwks());
@@ -68,9 +73,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const users = new UserResolver(options.store.users);
   const service = new OperationService(options.store.operations, options.clock ?? systemClock());
   await app.register(async (api) => {
-    requireAuthentication(api, options.verifier, users); // 3. Bearer token → principal (401 otherwise)
+    requireAuthentication(api, options.verifier, users); // 4. Bearer token → principal (401 otherwise)
     for (const version of API_VERSIONS) {
-      // 4. routes: permission (403), user (404), then the domain
+      // 5. routes: permission (403), user (404), then the domain
       await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
       await api.register(batchRoutes, { prefix: `/${version}`, version, bodyLimit: limits.bodyLimit * MAX_BATCH_REQUESTS });
     }

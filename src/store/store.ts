@@ -1,6 +1,7 @@
 import type { Ticks } from '../operations/date-time-offset.js';
 import type { Filter } from '../operations/filter.js';
 import type { LongRunningOperation, OperationProperty, Owner } from '../operations/long-running-operation.js';
+import type { OperationStatus } from '../operations/status.js';
 
 /** A value of a sort key as stores hold it: dates as ticks, status as its enum value, strings as is. */
 export type SortValue = string | bigint | number | null;
@@ -53,9 +54,18 @@ export interface UserDirectory {
   findByUserPrincipalName(tenantId: string, userPrincipalName: string): Promise<DirectoryUser | undefined>;
 }
 
+/** What an operator watches: the data by status, and the engine's connections where it has a pool. */
+export interface StoreStatistics {
+  readonly operationsByStatus: Readonly<Record<OperationStatus, number>>;
+  readonly connections?: { readonly total: number; readonly idle: number; readonly waiting: number };
+}
+
 export interface Store {
   readonly operations: OperationStore;
   readonly users: UserDirectory;
+  /** Resolves when the database answers; for readiness checks. */
+  ping(): Promise<void>;
+  statistics(): Promise<StoreStatistics>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
 import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import { countsByStatus } from '../status-counts.js';
 import { countSql, listSql, OPERATION_COLUMNS, SQLITE, type SqlQuery } from '../sql/operation-query.js';
 import type { DirectoryUser, Store, UserDirectory, OperationStore } from '../store.js';
 import { migrate } from './migrations.js';
@@ -26,9 +27,15 @@ export function openSqliteDatabase(path: string): Connection {
 
 export function openSqliteStore(options: { path: string }): Store {
   const db = openSqliteDatabase(options.path);
+  const ping = db.prepare('SELECT 1');
+  const byStatus = reader<{ status: bigint; count: bigint }>(db, 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status');
   return {
     operations: operationStore(db),
     users: userDirectory(db),
+    ping: async () => {
+      ping.get();
+    },
+    statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})) }),
     close: async () => {
       db.close();
     },

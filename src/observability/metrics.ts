@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+/**
+ * Prometheus metrics of one app. A registry of its own (not prom-client's global one), so that several
+ * apps in one process — tests do that — never share or collide on metrics.
+ */
+export function registerMetrics(app: FastifyInstance, store: Store): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'graph_lro_process_' });
+  const requests = new Counter({
+    name: 'graph_lro_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'graph_lro_http_request_duration_seconds',
+    help: 'Time from request to response, by method and route template.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'graph_lro_operations',
+    help: 'Stored operations by status (all tenants and users).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const { operationsByStatus } = await store.statistics();
+      for (const [status, count] of Object.entries(operationsByStatus)) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: 'graph_lro_db_connections',
+    help: 'Database pool connections by state (total, idle, waiting clients); absent for the embedded store.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const { connections } = await store.statistics();
+      if (connections) for (const [state, count] of Object.entries(connections)) this.set({ state }, count);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template, never the raw URL: ids and UPNs in label values would grow the series without bound.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  return registry;
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+/**
+ * What a load balancer and a monitoring system ask: `/healthz` (the process answers: liveness), `/readyz`
+ * (the database answers too: readiness, so a balancer stops sending requests an instance cannot serve) and
+ * `/metrics` (Prometheus). No token: these carry no operation data; keep them off the public listener.
+ */
+export async function operationalRoutes(app: FastifyInstance, options: { store: Store; metrics: Registry }): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await options.store.ping();
+      return { status: 'ready' };
+    } catch (error) {
+      request.log.warn({ err: error }, 'database not reachable');
+      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: 'database not reachable' });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(options.metrics.contentType);
+    return options.metrics.metrics();
+  });
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
+
+describe('health and metrics', () => {
+  let h: Harness;
+  let token: string;
+
+  before(async () => {
+    h = await startHarness();
+    token = (await h.user('ops@contoso.com')).token;
+  });
+  after(() => h.close());
+
+  it('/healthz and /readyz answer 200 without a token', async () => {
+    for (const url of ['/healthz', '/readyz']) {
+      const res = await h.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+    }
+  });
+
+  it('/readyz is 503 with Retry-After when the database does not answer', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const broken = await startHarness({ store: { ...store, ping: () => Promise.reject(new Error('connection refused')) } });
+    try {
+      const res = await broken.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '5');
+      assert.equal((await broken.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'still alive');
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('/metrics counts requests by route template and status, and operations by status', async () => {
+    const created = await h.request(token, { method: 'POST', url: OPERATIONS, payload: { status: 'running' } });
+    await h.request(token, { method: 'GET', url: `${OPERATIONS}/${created.json.id}` });
+    await h.request(token, { method: 'GET', url: `${OPERATIONS}/nope` });
+    const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^text\/plain/);
+    const text = res.body;
+    assert.match(text, /graph_lro_http_requests_total\{method="GET",route="\/v1\.0\/me\/authentication\/operations\/:id",status="200"\} 1/);
+    assert.match(text, /graph_lro_http_requests_total\{method="GET",route="\/v1\.0\/me\/authentication\/operations\/:id",status="404"\} 1/);
+    assert.match(text, /graph_lro_http_requests_total\{method="POST",route="\/v1\.0\/me\/authentication\/operations",status="201"\} 1/);
+    assert.match(text, /graph_lro_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\.0\/me\/authentication\/operations\/:id"\}/);
+    assert.match(text, /graph_lro_operations\{status="running"\} 1/);
+    assert.match(text, /graph_lro_operations\{status="failed"\} 0/);
+    assert.doesNotMatch(text, new RegExp(created.json.id), 'no ids in label values');
+  });
+});
