@@ -32,6 +32,8 @@ export interface AppOptions {
   readonly limits?: Partial<Limits>;
   /** `false` for none, or a pino level. */
   readonly logLevel?: false | string;
+  /** Where log lines go (default: stdout); tests read them from here. */
+  readonly logStream?: { write(line: string): void };
   readonly trustProxy?: boolean;
   /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
@@ -47,7 +49,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger:
       options.logLevel === false
         ? false
-        : { level: options.logLevel ?? 'info', redact: { paths: ['req.headers.authorization'], censor: '[redacted]' } },
+        : {
+            level: options.logLevel ?? 'info',
+            // Fastify's request serializer logs no headers; should one ever be logged, a token must not be.
+            redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+            ...(options.logStream && { stream: options.logStream }),
+          },
     genReqId: newRequestId,
     requestIdHeader: false,
     bodyLimit: limits.bodyLimit,
