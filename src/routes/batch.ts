@@ -3,6 +3,7 @@ import { GraphError } from '../errors.js';
 import { readBatch, type BatchRequest } from '../graph/batch.js';
 import { errorBody } from '../graph/error-envelope.js';
 import type { ApiVersion } from '../graph/odata-context.js';
+import { originHeader, requestOrigin } from '../graph/request-origin.js';
 import { GRAPH_JSON } from '../graph/response-headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -63,20 +64,37 @@ async function answer(
   const response = await app.inject({
     method: entry.method as 'GET',
     url: `/${version}${entry.url}`,
-    headers: { ...headers, authorization: request.headers.authorization ?? '' },
+    headers: { ...headers, authorization: request.headers.authorization ?? '', ...originHeader(requestOrigin(request)) },
     payload: entry.body === undefined ? undefined : typeof entry.body === 'string' ? entry.body : JSON.stringify(entry.body),
   });
   return { id: entry.id, status: response.statusCode, headers: responseHeaders(response), ...responseBody(response) };
 }
 
 function refused(entry: BatchRequest, reply: FastifyReply, error: GraphError): BatchResponse {
-  return { id: entry.id, status: error.status, headers: { 'content-type': GRAPH_JSON }, body: errorBody(error, reply) };
+  return { id: entry.id, status: error.status, headers: { 'Content-Type': GRAPH_JSON }, body: errorBody(error, reply) };
 }
+
+/**
+ * Header names as Graph spells them inside batch responses (`Content-Type`, `OData-Version`): clients look
+ * them up case-sensitively there (microsoft-graph-client's BatchResponseContent reads `Content-Type`).
+ */
+const SPELLING: Readonly<Record<string, string>> = {
+  'content-type': 'Content-Type',
+  'odata-version': 'OData-Version',
+  'cache-control': 'Cache-Control',
+  location: 'Location',
+  etag: 'ETag',
+  'preference-applied': 'Preference-Applied',
+  'retry-after': 'Retry-After',
+  'www-authenticate': 'WWW-Authenticate',
+  allow: 'Allow',
+};
 
 function responseHeaders(response: LightMyRequestResponse): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    headers[SPELLING[name] ?? name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return headers;
 }

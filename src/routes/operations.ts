@@ -7,6 +7,7 @@ import { etagOf, ifMatch, ifNoneMatchHits } from '../graph/preconditions.js';
 import { parsePrefer, preferenceApplied, type Preferences } from '../graph/prefer.js';
 import { countOptions, itemOptions, listOptions, type PageLimits } from '../graph/list-options.js';
 import type { RawQuery } from '../graph/query-options.js';
+import { requestOrigin } from '../graph/request-origin.js';
 import { encodeSkipToken } from '../graph/skiptoken.js';
 import type { LongRunningOperation, OperationProperty } from '../operations/long-running-operation.js';
 import type { OperationService } from '../operations/operation-service.js';
@@ -39,7 +40,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   }
 
   function serviceRoot(request: FastifyRequest): string {
-    return `${request.protocol}://${request.host}/${version}`;
+    return `${requestOrigin(request)}/${version}`;
   }
 
   /** An entity answer; for a write (`written`), nothing but headers with `Prefer: return=minimal`. */
@@ -127,5 +128,5 @@ function applyPreferences(reply: FastifyReply, prefer: Preferences, written: boo
 function nextLink(request: Request, skiptoken: string): string {
   const [path, search = ''] = request.url.split('?', 2) as [string, string?];
   const kept = search.split('&').filter((part) => part !== '' && !/^(\$|%24)?skip(token)?(=|$)/i.test(part));
-  return `${request.protocol}://${request.host}${path}?${[...kept, `$skiptoken=${skiptoken}`].join('&')}`;
+  return `${requestOrigin(request)}${path}?${[...kept, `$skiptoken=${skiptoken}`].join('&')}`;
 }

@@ -33,11 +33,12 @@ describe('$batch', () => {
     const r1 = byId.get('1') as any;
     assert.equal(r1.status, 200);
     assert.deepEqual(Object.keys(r1.body).filter((k) => !k.startsWith('@')), ['id', 'status']);
-    assert.equal(r1.headers.etag, '"1"');
+    assert.equal(r1.headers.ETag, '"1"');
+    assert.match(r1.headers['Content-Type'], /^application\/json/);
     const r2 = byId.get('2') as any;
     assert.equal(r2.status, 201);
     assert.equal(r2.body.statusDetail, 'from batch');
-    assert.match(r2.headers.location, /\/v1\.0\/users\/.+\/authentication\/operations\//);
+    assert.match(r2.headers.Location, /^http:\/\/localhost:80\/v1\.0\/users\/.+\/authentication\/operations\//);
     const r3 = byId.get('3') as any;
     assert.equal(r3.status, 200);
     assert.equal(r3.body, '2');
@@ -110,6 +111,21 @@ describe('$batch', () => {
     assert.deepEqual(res.json.responses.map((r: { status: number }) => r.status), [400, 400]);
     const anonymous = await h.request(undefined, { method: 'POST', url: '/v1.0/$batch', payload: { requests: [{ id: '1', method: 'GET', url: OPS }] } });
     assert.equal(anonymous.statusCode, 401);
+  });
+
+  it('absolute URLs inside a batch use the origin the client addressed', async () => {
+    const res = await h.request(token, {
+      method: 'POST',
+      url: '/v1.0/$batch',
+      headers: { host: 'graph.example.test:8443' },
+      payload: { requests: [{ id: '1', method: 'POST', url: OPS, headers: { 'content-type': 'application/json' }, body: {} }, { id: '2', method: 'GET', url: `${OPS}?$top=1` }] },
+    });
+    const [created, listed] = res.json.responses;
+    assert.match(created.headers.Location, /^http:\/\/graph\.example\.test:8443\/v1\.0\/users\//);
+    assert.match(created.body['@odata.context'], /^http:\/\/graph\.example\.test:8443\/v1\.0\/\$metadata#/);
+    assert.match(listed.body['@odata.nextLink'], /^http:\/\/graph\.example\.test:8443\/v1\.0\/me\/authentication\/operations\?/);
+    const forged = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {}, headers: { 'x-graph-lro-batch-origin': 'x https://evil.example' } });
+    assert.match(String(forged.headers.location), /^http:\/\/localhost:80\//, 'a client cannot choose the origin');
   });
 
   it('works on beta, with relative URLs with or without a leading slash', async () => {

@@ -16,7 +16,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, GraphError, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  GraphError,
+  PageIterator,
+  type PageCollection,
+} from '@microsoft/microsoft-graph-client';
 import { startHarness, type Harness } from '../support/harness.js';
 import { selfSignedCertificate } from './self-signed-certificate.js';
 
@@ -266,6 +273,200 @@ describe('@microsoft/microsoft-graph-client 3.0.7 against graph-lro', () => {
         assert.equal(((await api(`${collection}/${created.id}`).get()) as Record<string, unknown>).status, 'running');
         await assert.rejects(api('/users/nobody@contoso.example/authentication/operations').get(), isGraphError(404, 'Request_ResourceNotFound'));
       });
+
+      /**
+       * A user of their own with nine operations, six of them running; `running` is the running ones'
+       * ids by `statusDetail desc` (e, d, c, b, a, then the null one), created out of that order, among
+       * others whose details would sort between them.
+       */
+      async function userWithStatuses(): Promise<{ own: Client; running: string[]; others: string[] }> {
+        const signedIn = await h.user(`filter-${version}-${Math.random().toString(36).slice(2)}@contoso.example`);
+        const own = clientFor(signedIn.token);
+        const plan: [string, string | null][] = [
+          ['running', 'c'],
+          ['notStarted', 'd2'],
+          ['running', 'a'],
+          ['running', null],
+          ['succeeded', 'e2'],
+          ['running', 'e'],
+          ['running', 'b'],
+          ['failed', 'b2'],
+          ['running', 'd'],
+        ];
+        const byDetail = new Map<string | null, string>();
+        const others: string[] = [];
+        for (const [status, statusDetail] of plan) {
+          const created = (await own.api(collection).version(version).post({ status, statusDetail })) as { id: string; status: string };
+          assert.equal(created.status, status);
+          if (status === 'running') byDetail.set(statusDetail, created.id);
+          else others.push(created.id);
+        }
+        return { own, running: ['e', 'd', 'c', 'b', 'a', null].map((detail) => byDetail.get(detail) ?? ''), others };
+      }
+
+      it(
+        '.filter .orderby .top .count .select .skip, then PageIterator: each match after the skipped one exactly once, in order',
+        { timeout: 5_000 }, // a nextLink that never ends must fail the test, not hang the run
+        async () => {
+          const { own, running, others } = await userWithStatuses();
+          const first = (await own
+            .api(collection)
+            .version(version)
+            .filter("status eq 'running'")
+            .orderby('statusDetail desc')
+            .top(2)
+            .count(true)
+            .select(['status', 'statusDetail'])
+            .skip(1)
+            .get()) as PageCollection;
+          assert.equal(first['@odata.count'], 6, '@odata.count counts every match, whatever $skip and $top');
+          assert.deepEqual(
+            first.value.map((op: { id: string }) => op.id),
+            running.slice(1, 3),
+          );
+          assert.deepEqual(first.value[0], { id: running[1], status: 'running', statusDetail: 'd' }, 'only the selected properties and the key');
+          const nextLink = first['@odata.nextLink'];
+          assert.ok(nextLink);
+          const next = new URL(nextLink);
+          assert.equal(next.origin, front.origin);
+          assert.equal(next.pathname, `/${version}/me/authentication/operations`);
+          assert.equal(next.searchParams.get('$filter'), "status eq 'running'");
+          assert.equal(next.searchParams.get('$orderby'), 'statusDetail desc');
+          assert.equal(next.searchParams.get('$count'), 'true');
+          assert.equal(next.searchParams.get('$select'), 'status,statusDetail');
+          assert.equal(next.searchParams.get('$skip'), null, 'the cursor replaces $skip: it cannot be combined with $skiptoken');
+          assert.ok(next.searchParams.get('$skiptoken'));
+
+          const seen: Record<string, unknown>[] = [];
+          const iterator = new PageIterator(own, first, (op: Record<string, unknown>) => {
+            seen.push(op);
+            return true;
+          });
+          await iterator.iterate();
+          assert.ok(iterator.isComplete());
+          assert.deepEqual(
+            seen.map((op) => op.id),
+            running.slice(1),
+            'd, c, b, a and the null one, each once',
+          );
+          assert.deepEqual(
+            seen.map((op) => op.statusDetail),
+            ['d', 'c', 'b', 'a', null],
+          );
+          assert.ok(!seen.some((op) => others.includes(String(op.id))), 'no operation that is not running');
+          for (const op of seen) assert.deepEqual(Object.keys(op), ['id', 'status', 'statusDetail']);
+
+          // Without $skip the same query visits all six; in reverse order (asc), the null one first.
+          const ascending: string[] = [];
+          const all = (await own.api(collection).version(version).filter("status eq 'running'").orderby(['statusDetail asc']).top(4).get()) as PageCollection;
+          await new PageIterator(own, all, (op: { id: string }) => {
+            ascending.push(op.id);
+            return true;
+          }).iterate();
+          assert.deepEqual(ascending, [...running].reverse());
+        },
+      );
+
+      it('GET …/operations/$count answers text/plain, which the client hands back as a string', async () => {
+        const { own } = await userWithStatuses();
+        const count = own.api(`${collection}/$count`).version(version);
+        assert.equal(await count.get(), '9');
+        assert.equal(await own.api(`${collection}/$count`).version(version).filter("status eq 'running'").get(), '6');
+        assert.equal(
+          await own.api(`${collection}/$count`).version(version).filter("status in ('succeeded','failed') or statusDetail eq null").get(),
+          '3',
+        );
+        assert.equal(await own.api(`${collection}/$count`).version(version).filter("not startswith(statusDetail,'b')").get(), '7', 'not of a null is true');
+        await assert.rejects(own.api(`${collection}/$count`).version(version).top(1).get(), isGraphError(400, 'BadRequest'));
+      });
+
+      it('an invalid $filter is a GraphError 400 BadRequest naming the position; so are $search and $skip with $skiptoken', async () => {
+        await assert.rejects(api(collection).filter('status eq').get(), (error: unknown) => {
+          isGraphError(400, 'BadRequest')(error);
+          assert.match((error as GraphError).message, /position \d+/);
+          return true;
+        });
+        await assert.rejects(api(collection).filter("(status eq 'running'").get(), isGraphError(400, 'BadRequest'));
+        await assert.rejects(api(collection).filter("statusDetail gt 5").get(), isGraphError(400, 'BadRequest'));
+        await assert.rejects(api(collection).search('running').get(), isGraphError(400, 'BadRequest'));
+        await assert.rejects(api(collection).skip(1).skipToken('abc').get(), isGraphError(400, 'BadRequest'));
+        await assert.rejects(api(collection).skip(-1).get(), isGraphError(400, 'BadRequest'));
+      });
+
+      it('BatchRequestContent + /$batch: a POST then a dependent GET; a 404 first makes the chain after it 424', async () => {
+        const signedIn = await h.user(`batch-${version}-${Math.random().toString(36).slice(2)}@contoso.example`);
+        const own = clientFor(signedIn.token);
+        // 3.0.7 strips only scheme and host from a step's URL and keeps the rest, so the URL names no
+        // version (the workaround of microsoftgraph/msgraph-sdk-javascript#1451): the batch's own version applies.
+        const step = (path: string, init?: RequestInit) => new Request(`${front.origin}${path}`, init);
+        const json = { 'Content-Type': 'application/json' };
+
+        const batch = new BatchRequestContent([
+          { id: 'create', request: step(collection, { method: 'POST', headers: json, body: JSON.stringify({ statusDetail: 'batched' }) }) },
+          { id: 'count', request: step(`${collection}/$count?$filter=statusDetail eq 'batched'`), dependsOn: ['create'] },
+        ]);
+        const content = (await batch.getContent()) as { requests: { url: string; body?: unknown }[] };
+        assert.deepEqual(
+          content.requests.map((r) => r.url),
+          [collection, `${collection}/$count?$filter=statusDetail%20eq%20%27batched%27`],
+        );
+        assert.deepEqual(content.requests[0]?.body, { statusDetail: 'batched' });
+        const answered = new BatchResponseContent(await own.api('/$batch').version(version).post(content));
+        const created = answered.getResponseById('create');
+        assert.equal(created.status, 201);
+        assert.match(String(created.headers.get('location')), /\/users\/[0-9a-f-]{36}\/authentication\/operations\/[0-9a-f-]{36}$/);
+        assert.equal(created.headers.get('etag'), '"1"');
+        const counted = answered.getResponseById('count');
+        assert.equal(counted.status, 200);
+        assert.equal(await counted.text(), '1', 'the dependent request ran after the POST');
+        const listed = (await own.api(collection).version(version).get()) as PageCollection;
+        assert.deepEqual(
+          listed.value.map((op: { statusDetail: string }) => op.statusDetail),
+          ['batched'],
+        );
+        const id = String(listed.value[0].id);
+        assert.equal(String(created.headers.get('location')).split('/').pop(), id);
+
+        const chain = new BatchRequestContent([
+          { id: '1', request: step(`${collection}/00000000-0000-0000-0000-000000000000`) },
+          { id: '2', request: step(`${collection}/${id}`, { method: 'PATCH', headers: json, body: JSON.stringify({ status: 'failed' }) }), dependsOn: ['1'] },
+          { id: '3', request: step(`${collection}/${id}`, { method: 'DELETE' }), dependsOn: ['2'] },
+        ]);
+        const refused = new BatchResponseContent(await own.api('/$batch').version(version).post(await chain.getContent()));
+        assert.deepEqual(
+          [...refused.getResponses()].map(([stepId, response]) => [stepId, response.status]),
+          [
+            ['1', 404],
+            ['2', 424],
+            ['3', 424],
+          ],
+        );
+        const read = (await own.api(`${collection}/${id}`).version(version).get()) as Record<string, unknown>;
+        assert.equal(read.status, 'notStarted', 'neither the PATCH nor the DELETE after the failure ran');
+      });
+
+      it(
+        'inside $batch: Location, @odata.context and @odata.nextLink on the batch\'s own origin, and JSON bodies that BatchResponseContent hands back as JSON',
+        async () => {
+          const signedIn = await h.user(`batch-${version}-${Math.random().toString(36).slice(2)}@contoso.example`);
+          const own = clientFor(signedIn.token);
+          await own.api(collection).version(version).post({});
+          const step = (path: string, init?: RequestInit) => new Request(`${front.origin}${path}`, init);
+          const batch = new BatchRequestContent([
+            { id: 'create', request: step(collection, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }) },
+            { id: 'list', request: step(`${collection}?$top=1`) },
+          ]);
+          const answered = new BatchResponseContent(await own.api('/$batch').version(version).post(await batch.getContent()));
+          const root = `${front.origin}/${version}`;
+          const created = answered.getResponseById('create');
+          assert.match(String(created.headers.get('location')), new RegExp(`^${root.replace(/[.]/g, '\\.')}/users/${signedIn.user.id}/authentication/operations/`));
+          const entity = (await created.json()) as Record<string, unknown>;
+          assert.equal(entity['@odata.context'], `${root}/$metadata#users('${signedIn.user.id}')/authentication/operations/$entity`);
+          const page = (await answered.getResponseById('list').json()) as PageCollection;
+          assert.equal(page.value.length, 1);
+          assert.ok(String(page['@odata.nextLink']).startsWith(`${root}/me/authentication/operations?`), 'a nextLink the client can follow');
+        },
+      );
     });
   }
 

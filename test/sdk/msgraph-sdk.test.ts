@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import {
   AllowedHostsValidator,
   BaseBearerTokenAuthenticationProvider,
+  isUntypedObject,
   type AccessTokenProvider,
+  type UntypedNode,
 } from '@microsoft/kiota-abstractions';
 import { BodyInspectionOptions, HeadersInspectionOptions } from '@microsoft/kiota-http-fetchlibrary';
 import { createGraphServiceClient, GraphRequestAdapter, type GraphServiceClient } from '@microsoft/msgraph-sdk';
@@ -19,7 +21,7 @@ import {
   type LongRunningOperationStatus,
 } from '@microsoft/msgraph-sdk/models/index.js';
 import { createODataErrorFromDiscriminatorValue, type ODataError } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
-import { PageIterator, type PageCollection } from '@microsoft/msgraph-sdk-core';
+import { BatchRequestContent, PageIterator, serializeBatchRequestBody, type PageCollection } from '@microsoft/msgraph-sdk-core';
 // For its side effect: it adds `me` and `users` to GraphServiceClient (and augments its type).
 import '@microsoft/msgraph-sdk-users';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -380,5 +382,297 @@ describe('@microsoft/msgraph-sdk (Kiota) against graph-lro, v1.0', () => {
     );
     await assert.rejects(operations.post({ status: 'String' as LongRunningOperationStatus }), isODataError(400, 'BadRequest'));
     assert.equal((await operations.byLongRunningOperationId(id).get())?.status, 'notStarted');
+  });
+
+  /**
+   * A user of their own with nine operations: six running and three that are not. `running` holds the ids
+   * of the running ones in `statusDetail desc` order — e, d, c, b, a, then the one whose statusDetail is
+   * null (nulls come last when descending). They are created out of that order, and the others carry
+   * details that would sort among them, so neither creation order nor a missed filter can pass for it.
+   */
+  async function userWithStatuses(): Promise<Sdk & { upn: string; userId: string; running: string[]; others: string[] }> {
+    const ownUpn = `filter-${Math.random().toString(36).slice(2)}@contoso.example`;
+    const { user, token } = await h.user(ownUpn);
+    const own = sdkFor(token);
+    const operations = own.client.me.authentication.operations;
+    const plan: [LongRunningOperationStatus, string | undefined][] = [
+      ['running', 'c'],
+      ['notStarted', 'd2'],
+      ['running', 'a'],
+      ['running', undefined],
+      ['succeeded', 'e2'],
+      ['running', 'e'],
+      ['running', 'b'],
+      ['failed', 'b2'],
+      ['running', 'd'],
+    ];
+    const byDetail = new Map<string, string>();
+    const others: string[] = [];
+    for (const [status, statusDetail] of plan) {
+      const created = await operations.post({ status, ...(statusDetail !== undefined && { statusDetail }) });
+      assert.equal(created?.status, status);
+      assert.ok(created?.id);
+      if (status === 'running') byDetail.set(statusDetail ?? 'null', created.id);
+      else others.push(created.id);
+    }
+    const running = ['e', 'd', 'c', 'b', 'a', 'null'].map((detail) => byDetail.get(detail) ?? '');
+    return { ...own, upn: ownUpn, userId: user.id, running, others };
+  }
+
+  const RUNNING_QUERY = {
+    filter: "status eq 'running'",
+    orderby: ['statusDetail desc'],
+    top: 2,
+    count: true,
+    select: ['status', 'statusDetail'],
+  };
+
+  it(
+    'PageIterator over $filter, $orderby desc, $top, $count and $select: every match once, in order, nothing else',
+    { timeout: 5_000 }, // a nextLink that never ends must fail the test, not hang the run
+    async () => {
+      const own = await userWithStatuses();
+      const operations = own.client.me.authentication.operations;
+      const first = await operations.get({ queryParameters: RUNNING_QUERY });
+      assert.ok(first?.value);
+      assert.equal(first.odataCount, 6, '@odata.count is the number of matches over all pages');
+      assert.deepEqual(
+        first.value.map((op) => op.id),
+        own.running.slice(0, 2),
+      );
+      assert.ok(first.odataNextLink);
+      const next = new URL(first.odataNextLink);
+      assert.equal(next.origin, address);
+      for (const [name, value] of [
+        ['$filter', "status eq 'running'"],
+        ['$orderby', 'statusDetail desc'],
+        ['$top', '2'],
+        ['$count', 'true'],
+        ['$select', 'status,statusDetail'],
+      ] as const) {
+        assert.equal(next.searchParams.get(name), value, `${name} is kept in the nextLink`);
+      }
+      assert.ok(next.searchParams.get('$skiptoken'));
+
+      const seen: LongRunningOperation[] = [];
+      const iterator = new PageIterator<LongRunningOperation>(
+        own.adapter,
+        first as PageCollection<LongRunningOperation>,
+        (op) => {
+          seen.push(op);
+          return true;
+        },
+        createLongRunningOperationCollectionResponseFromDiscriminatorValue as never,
+        { XXX: createODataErrorFromDiscriminatorValue },
+      );
+      await iterator.iterate();
+      assert.equal(iterator.getPagingState(), 'Complete');
+      assert.deepEqual(
+        seen.map((op) => op.id),
+        own.running,
+        'every running operation once, by statusDetail descending, the null one last',
+      );
+      assert.deepEqual(
+        seen.map((op) => op.statusDetail),
+        ['e', 'd', 'c', 'b', 'a', undefined],
+      );
+      assert.ok(!seen.some((op) => own.others.includes(op.id ?? '')), 'no operation that is not running');
+      for (const op of seen) {
+        assert.equal(op.status, 'running');
+        assert.equal(op.createdDateTime, undefined, '$select is kept on every page');
+        assert.equal(op.lastActionDateTime, undefined);
+      }
+
+      // Every page answers the count, and the last one no nextLink.
+      const pages: { ids: (string | null | undefined)[]; count: number | null | undefined }[] = [];
+      let page: LongRunningOperationCollectionResponse | undefined = first;
+      while (page) {
+        pages.push({ ids: (page.value ?? []).map((op) => op.id), count: page.odataCount });
+        page = page.odataNextLink ? await operations.withUrl(page.odataNextLink).get() : undefined;
+      }
+      assert.deepEqual(pages, [
+        { ids: own.running.slice(0, 2), count: 6 },
+        { ids: own.running.slice(2, 4), count: 6 },
+        { ids: own.running.slice(4, 6), count: 6 },
+      ]);
+    },
+  );
+
+  it('the $count segment (count.get()) answers the number of operations, with and without $filter', async () => {
+    const own = await userWithStatuses();
+    const count = own.client.me.authentication.operations.count;
+    assert.equal(await count.get(), 9);
+    assert.equal(await count.get({ queryParameters: { filter: "status eq 'running'" } }), 6);
+    assert.equal(await count.get({ queryParameters: { filter: "status in ('succeeded', 'failed')" } }), 2);
+    assert.equal(await count.get({ queryParameters: { filter: 'statusDetail eq null' } }), 1);
+    assert.equal(await count.get({ queryParameters: { filter: 'createdDateTime lt 2000-01-01T00:00:00Z' } }), 0);
+    assert.equal(await count.get({ queryParameters: { filter: 'createdDateTime gt 2000-01-01T00:00:00Z' } }), 9);
+    assert.equal(await sdk.client.users.byUserId(own.upn).authentication.operations.count.get({ queryParameters: { filter: "status ne 'running'" } }), 3);
+    await assert.rejects(count.get({ queryParameters: { filter: 'status eq' } }), isODataError(400, 'BadRequest'));
+  });
+
+  it('/users/{userPrincipalName} and /users/{id} list with $filter and $orderby', async () => {
+    const own = await userWithStatuses();
+    const byUpn = await own.client.users.byUserId(own.upn).authentication.operations.get({
+      queryParameters: { filter: "startswith(statusDetail, 'b')", orderby: ['statusDetail'], count: true },
+    });
+    assert.deepEqual(
+      byUpn?.value?.map((op) => [op.status, op.statusDetail]),
+      [
+        ['running', 'b'],
+        ['failed', 'b2'],
+      ],
+    );
+    assert.equal(byUpn?.odataCount, 2);
+    assert.equal(byUpn?.value?.[0]?.id, own.running[3]);
+
+    const byId = await own.client.users.byUserId(own.userId).authentication.operations.get({
+      queryParameters: {
+        filter: "status eq microsoft.graph.longRunningOperationStatus'running' and (statusDetail ge 'c' or statusDetail eq null)",
+        orderby: ['statusDetail asc'],
+      },
+    });
+    assert.deepEqual(
+      byId?.value?.map((op) => op.id),
+      [own.running[5], own.running[2], own.running[1], own.running[0]],
+      'null first ascending, then c, d, e',
+    );
+    assert.equal(byId?.odataCount, undefined, 'no @odata.count unless asked');
+  });
+
+  it('an invalid $filter is a 400 ODataError BadRequest that names the position; $search is 400 too', async () => {
+    const operations = sdk.client.me.authentication.operations;
+    await assert.rejects(operations.get({ queryParameters: { filter: 'status eq' } }), (error: unknown) => {
+      isODataError(400, 'BadRequest')(error);
+      assert.match((error as ODataError).errorEscaped?.message ?? '', /position \d+/);
+      return true;
+    });
+    await assert.rejects(
+      sdk.client.users.byUserId(userId).authentication.operations.get({ queryParameters: { filter: "status eq 'sleeping'" } }),
+      isODataError(400, 'BadRequest'),
+    );
+    await assert.rejects(operations.get({ queryParameters: { orderby: ['status sideways'] } }), isODataError(400, 'BadRequest'));
+    await assert.rejects(operations.get({ queryParameters: { search: '"running"' } }), (error: unknown) => {
+      isODataError(400, 'BadRequest')(error);
+      assert.match((error as ODataError).errorEscaped?.message ?? '', /\$search/);
+      return true;
+    });
+    await assert.rejects(operations.get({ queryParameters: { expand: ['status'] } }), isODataError(400, 'BadRequest'));
+  });
+
+  it('a PATCH with a stale If-Match is a 412 ODataError resourceModified and changes nothing; the current ETag applies', async () => {
+    const operations = sdk.client.me.authentication.operations;
+    const id = (await operations.post({ statusDetail: 'before' }))?.id;
+    assert.ok(id);
+    const item = operations.byLongRunningOperationId(id);
+    const inspection = new HeadersInspectionOptions({ inspectResponseHeaders: true });
+    await item.get({ options: [inspection] });
+    const etag = [...(inspection.getResponseHeaders().get('etag') ?? [])][0];
+    assert.ok(etag, 'the entity has an ETag');
+    assert.notEqual(etag, '"99"');
+
+    await assert.rejects(
+      item.patch({ status: 'running', statusDetail: 'after' }, { headers: { 'If-Match': '"99"' } }),
+      isODataError(412, 'resourceModified'),
+    );
+    const unchanged = await item.get();
+    assert.equal(unchanged?.status, 'notStarted', 'the refused PATCH changed nothing');
+    assert.equal(unchanged?.statusDetail, 'before');
+
+    const written = await item.patch({ status: 'running', statusDetail: 'after' }, { headers: { 'If-Match': etag } });
+    assert.equal(written?.status, 'running');
+    assert.equal(written?.statusDetail, 'after');
+    // The tag just matched is now stale.
+    await assert.rejects(item.patch({ statusDetail: 'again' }, { headers: { 'If-Match': etag } }), isODataError(412, 'resourceModified'));
+  });
+
+  it('BatchRequestContent (msgraph-sdk-core): GET steps with dependsOn answer their statuses and headers; a 404 makes its dependant 424', async () => {
+    const { token } = await h.user(`batch-${Math.random().toString(36).slice(2)}@contoso.example`);
+    const own = sdkFor(token);
+    const operations = own.client.me.authentication.operations;
+    const id = (await operations.post({ status: 'running', statusDetail: 'batched' }))?.id;
+    assert.ok(id);
+    await operations.post({});
+    const errorMappings = { XXX: createODataErrorFromDiscriminatorValue };
+
+    const batch = new BatchRequestContent(own.adapter, errorMappings);
+    const read = batch.addBatchRequest(operations.byLongRunningOperationId(id).toGetRequestInformation(), 'read');
+    assert.equal(read.method, 'GET');
+    assert.equal(read.url, `/me/authentication/operations/${id}`, 'relative to the base URL, /users/TokenToReplace made /me');
+    const count = batch.addBatchRequest(operations.count.toGetRequestInformation({ queryParameters: { filter: "status eq 'running'" } }), 'count');
+    count.dependsOn = ['read'];
+    const list = batch.addBatchRequest(operations.toGetRequestInformation({ queryParameters: { filter: 'status eq', top: 1 } }), 'list');
+    list.dependsOn = ['read'];
+
+    const answered = await batch.postAsync();
+    assert.ok(answered);
+    assert.deepEqual(
+      [...(await answered.getResponsesStatusCodes())],
+      [
+        ['read', 200],
+        ['count', 200],
+        ['list', 400],
+      ],
+    );
+    const headerOf = (step: string, name: string): unknown => {
+      const headers = answered.getResponseById(step)?.headers as UntypedNode | undefined;
+      assert.ok(headers && isUntypedObject(headers), `the headers of '${step}' are an object`);
+      const entry = Object.entries(headers.getValue()).find(([key]) => key.toLowerCase() === name);
+      return entry?.[1].getValue();
+    };
+    const inspection = new HeadersInspectionOptions({ inspectResponseHeaders: true });
+    await operations.byLongRunningOperationId(id).get({ options: [inspection] });
+    assert.deepEqual([headerOf('read', 'etag')], [...(inspection.getResponseHeaders().get('etag') ?? [])], 'the ETag a GET alone answers');
+    assert.match(String(headerOf('count', 'content-type')), /^text\/plain/);
+    assert.match(String(headerOf('list', 'content-type')), /^application\/json/);
+    // The batch answers JSON bodies as JSON; preview.17 reads `body` with getByteArrayValue (a base64 string),
+    // so an object body comes out undefined and getParsableResponseById has nothing to parse.
+    assert.equal(answered.getResponseById('read')?.body, undefined);
+
+    const failing = new BatchRequestContent(own.adapter, errorMappings);
+    failing.addBatchRequest(operations.byLongRunningOperationId('00000000-0000-0000-0000-000000000000').toGetRequestInformation(), 'missing');
+    failing.addBatchRequest(operations.byLongRunningOperationId(id).toDeleteRequestInformation(), 'delete').dependsOn = ['missing'];
+    const refused = await failing.postAsync();
+    assert.ok(refused);
+    assert.deepEqual(
+      [...(await refused.getResponsesStatusCodes())],
+      [
+        ['missing', 404],
+        ['delete', 424],
+      ],
+    );
+    assert.equal((await operations.byLongRunningOperationId(id).get())?.id, id, 'the DELETE after the failed step did not run');
+  });
+
+  it('BatchRequestContent cannot carry a POST body (preview.17 writes the step headers and JSON body as {}): the POST is 400, its dependant 424, nothing created', async () => {
+    const { token } = await h.user(`batch-${Math.random().toString(36).slice(2)}@contoso.example`);
+    const own = sdkFor(token);
+    const operations = own.client.me.authentication.operations;
+    const batch = new BatchRequestContent(own.adapter, { XXX: createODataErrorFromDiscriminatorValue });
+    const create = batch.addBatchRequest(operations.toPostRequestInformation({ statusDetail: 'from a Kiota batch' }), 'create');
+    assert.equal(create.method, 'POST');
+    assert.equal(create.url, '/me/authentication/operations');
+    // convertRequestInformationToBatchItem never copies the request's headers (it tests a variable it has not set) ...
+    assert.equal(create.headers, undefined, 'if the SDK starts copying headers, revisit this test');
+    create.headers = { 'Content-Type': 'application/json' };
+    batch.addBatchRequest(operations.toGetRequestInformation(), 'list').dependsOn = ['create'];
+    // ... and serializeBatchItem hands plain objects to writeObjectValue without a serializer, which writes {}:
+    // exactly what postAsync sends.
+    const writer = own.adapter.getSerializationWriterFactory().getSerializationWriter('application/json');
+    writer.writeObjectValue(undefined, batch.getContent(), serializeBatchRequestBody);
+    const wire = JSON.parse(new TextDecoder().decode(writer.getSerializedContent())) as { requests: unknown[] };
+    assert.deepEqual(wire.requests[0], { id: 'create', method: 'POST', url: '/me/authentication/operations', headers: {}, body: {} });
+
+    const answered = await batch.postAsync();
+    assert.ok(answered);
+    assert.deepEqual(
+      [...(await answered.getResponsesStatusCodes())],
+      [
+        ['create', 400],
+        ['list', 424],
+      ],
+      'a body without Content-Type is refused, as Graph does, and the GET that depends on it is not run',
+    );
+    assert.equal(await operations.count.get(), 0, 'nothing was created');
   });
 });
