@@ -10,6 +10,7 @@ import { OperationService } from './operations/operation-service.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
 import { batchRoutes } from './routes/batch.js';
+import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
+  for (const version of API_VERSIONS) await app.register(metadataRoutes, { prefix: `/${version}`, version }); // anonymous, as Graph's $metadata
 
   const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency
   await app.register(operationalRoutes, { store: options.store, metrics });
