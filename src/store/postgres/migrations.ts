@@ -1,0 +1,127 @@
+import type { ClientBase } from 'pg';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The advisory lock every instance takes while it migrates: 'graphlro' in ASCII, as a 64-bit key. One key
+ * for the whole database (not per schema), so two instances never migrate at once, whatever their schema.
+ */
+export const MIGRATION_LOCK_KEY = 0x67726170686c726fn;
+
+/**
+ * Append only: a released migration is never edited, because databases in the field already ran it.
+ *
+ * Citus: nothing here needs a sequence, a cross-table foreign key or a constraint that spans users, so the
+ * schema distributes as is (run once by an operator, after the first migration):
+ *
+ *   SELECT create_distributed_table('operations', 'user_id');
+ *   SELECT create_distributed_table('users', 'tenant_id', colocate_with => 'none');
+ *     -- or SELECT create_reference_table('users'); when the directory is small and rarely written
+ *
+ * Why every query stays on one node: every statement on `operations` carries `user_id = $n` (single-row
+ * statements and the listing/count builder alike), so Citus routes it to the one shard holding that user;
+ * every statement on `users` carries `tenant_id = $n`, and the upsert's transaction (release the UPN, then
+ * insert) touches one tenant only, so it commits on one node without two-phase commit. No query joins the
+ * two tables. Citus requires a distributed table's primary key and unique constraints to include its
+ * distribution column: `operations` keys on (user_id, tenant_id, id), `users` on (tenant_id, id) and
+ * (tenant_id, upn_lower). `schema_migrations` stays a plain table on the coordinator.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'operations and users',
+    // Keys lead with user_id, the distribution column: every statement pins both user_id and tenant_id by
+    // equality, so either order serves the lookups, and putting the distribution column (and the more
+    // selective one: user object ids are GUIDs, unique across tenants in practice) first keeps one user's
+    // rows together in every index. The listing indexes continue with the sort column and end in id, the
+    // tie-breaker every listing appends, so `ORDER BY <column>, id LIMIT n` (and its keyset cursor) is an
+    // index range scan in either direction, never a sort; the default order (id) uses the primary key.
+    //
+    // Strings compare in the "C" collation (bytewise, as SQLite's BINARY): a linguistic collation would sort
+    // 'Zed' after 'a' and break both $orderby and the keyset cursors, which compare the way SQLite does, and
+    // would vary with the server's locale. Bytewise comparison is also the cheapest.
+    //
+    // Ticks (100 ns since the Unix epoch, years 1 to 9999) fit a bigint; the status is the enum's value.
+    sql: `
+      CREATE TABLE operations (
+        tenant_id text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        created_ticks bigint NOT NULL,
+        last_action_ticks bigint NOT NULL,
+        status smallint NOT NULL CHECK (status BETWEEN 0 AND 3),
+        status_detail text COLLATE "C",
+        resource_location text COLLATE "C",
+        version integer NOT NULL,
+        PRIMARY KEY (user_id, tenant_id, id)
+      );
+      CREATE INDEX operations_by_created ON operations (user_id, tenant_id, created_ticks, id);
+      CREATE INDEX operations_by_status ON operations (user_id, tenant_id, status, id);
+      CREATE INDEX operations_by_last_action ON operations (user_id, tenant_id, last_action_ticks, id);
+      CREATE TABLE users (
+        tenant_id text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        user_principal_name text NOT NULL,
+        upn_lower text COLLATE "C" NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, upn_lower)
+      );
+    `,
+  },
+];
+
+/** The newest schema version this release knows. */
+export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings the schema up to date in one transaction; running it again changes nothing. `schema`, when given,
+ * is created if missing and receives the tables; otherwise they go to the first schema on the search path.
+ * Instances starting together queue on {@link MIGRATION_LOCK_KEY}: the first applies, the rest find the
+ * work done. On error the transaction rolls back and the error is thrown.
+ */
+export async function migrate(client: ClientBase, schema?: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+    if (schema !== undefined) {
+      // Looked up first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+      await client.query(`SELECT set_config('search_path', $1, true)`, [quoteIdentifier(schema)]);
+    }
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const newest = (await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')).rows[0]
+      ?.version;
+    if (newest != null && newest > LATEST_VERSION) {
+      // A newer release migrated this schema; running old code against it could corrupt data.
+      throw new Error(`database schema version ${newest} is newer than this release knows (${LATEST_VERSION})`);
+    }
+    for (const migration of MIGRATIONS) {
+      // Checked under the lock: another instance may have applied it while this one waited.
+      const applied = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
+      if (applied.rowCount !== 0) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** An SQL identifier, double-quoted: for schema names, which DDL cannot take as bound parameters. */
+export function quoteIdentifier(name: string): string {
+  if (name.length === 0 || name.includes('\0')) throw new RangeError(`not a valid schema name: ${JSON.stringify(name)}`);
+  return `"${name.replaceAll('"', '""')}"`;
+}

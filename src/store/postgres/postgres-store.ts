@@ -1,0 +1,302 @@
+import pg from 'pg';
+import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
+import type { LongRunningOperation } from '../../operations/long-running-operation.js';
+import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import { countSql, listSql, OPERATION_COLUMNS, POSTGRES } from '../sql/operation-query.js';
+import { countsByStatus } from '../status-counts.js';
+import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
+import { migrate, quoteIdentifier } from './migrations.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL; its own parameters (e.g. `application_name`) win over the options below. */
+  readonly connectionString: string;
+  /** The schema holding the tables, created if missing; by default the first schema on the search path. */
+  readonly schema?: string;
+  /** The most connections the pool opens (default 10). */
+  readonly poolSize?: number;
+  /** Shown in `pg_stat_activity` (default `graph-lro`). */
+  readonly applicationName?: string;
+  /**
+   * Told about errors of idle pooled connections (the server restarted, the network dropped). The pool has
+   * already discarded the connection and opens a new one when next needed; without this they are ignored.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+
+/** Opens a pool, brings the schema up to date and answers the store; the pool is ended if that fails. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const pool = new pg.Pool(poolConfig(options));
+  // Without a listener, an idle connection's error would be thrown as an uncaught exception.
+  pool.on('error', (error) => options.onError?.(error));
+  try {
+    const client = await pool.connect();
+    // The connection is closed, not reused, when the migration failed part way.
+    await migrate(client, options.schema).then(
+      () => client.release(),
+      (error: Error) => {
+        client.release(error);
+        throw error;
+      },
+    );
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    operations: operationStore(pool),
+    users: userDirectory(pool),
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    statistics: async () => {
+      // Read before the count borrows a connection, so the figures describe the service's own load.
+      const connections = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+      // A full scan (on Citus, of every shard): meant for a metrics scrape, not for a request path.
+      const byStatus = await pool.query<{ status: number; count: bigint }>(named(STATEMENTS.countByStatus, []));
+      return { operationsByStatus: countsByStatus(byStatus.rows), connections };
+    },
+    // Waits for borrowed connections to come back; a second call answers the first one's promise.
+    close: () => (closing ??= pool.end()),
+  };
+}
+
+/** `pg-pool` awaits this hook on every new connection before handing it out; `@types/pg` does not list it. */
+type PoolConfigWithHook = PoolConfig & { onConnect?: (client: PoolClient) => Promise<void> };
+
+function poolConfig(options: PostgresStoreOptions): PoolConfigWithHook {
+  const { schema } = options;
+  return {
+    connectionString: options.connectionString,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    application_name: options.applicationName ?? 'graph-lro',
+    types: TYPES,
+    // Set on the session (not as a startup `options` parameter, which the connection string's own
+    // `options` would silently replace) and awaited, so no query ever runs on the wrong search path.
+    ...(schema !== undefined && {
+      onConnect: async (client: PoolClient) => {
+        await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdentifier(schema)]);
+      },
+    }),
+  };
+}
+
+/**
+ * int8 (ticks, COUNT(*)) parsed to bigint: ticks pass 2^53, so a number would lose precision, and `pg`'s
+ * default answers a string. Private to this store's pool; `pg`'s global parsers stay as they are. BigInt
+ * parameters need nothing: `pg` binds them as their decimal text.
+ */
+const TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (value: string) => BigInt(value)
+      : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+interface OperationRow {
+  readonly id: string;
+  readonly created_ticks: bigint;
+  readonly last_action_ticks: bigint;
+  readonly status: number;
+  readonly status_detail: string | null;
+  readonly resource_location: string | null;
+  readonly version: number;
+}
+
+const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
+const OPEN_STATUS_VALUES = OPEN_STATUSES.map(statusValue);
+
+/**
+ * The hot single-row statements, named: PostgreSQL parses and plans each once per connection. Their text
+ * never changes for a name (`pg` refuses a name reused with other text). Listing and counting stay
+ * unnamed: their text varies with the query's shape, and a connection keeps named statements for life.
+ */
+const STATEMENTS = {
+  insert: {
+    name: 'graph-lro/operations/insert',
+    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  },
+  get: { name: 'graph-lro/operations/get', text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}` },
+  // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
+  // answers the row this UPDATE wrote. A writer that waited on the row lock re-checks both guards against
+  // the committed row, so of racing writers at one version exactly one wins, and a finished row stays so.
+  update: {
+    name: 'graph-lro/operations/update',
+    text: `UPDATE operations
+           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, version = version + 1
+           WHERE ${OWNED_ID} AND version = $8 AND status = ANY($9::smallint[])
+           RETURNING ${OPERATION_COLUMNS}`,
+  },
+  delete: { name: 'graph-lro/operations/delete', text: `DELETE FROM operations WHERE ${OWNED_ID}` },
+  deleteAtVersion: { name: 'graph-lro/operations/delete-at-version', text: `DELETE FROM operations WHERE ${OWNED_ID} AND version = $4` },
+  countByStatus: { name: 'graph-lro/operations/count-by-status', text: 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status' },
+  userById: {
+    name: 'graph-lro/users/by-id',
+    text: 'SELECT tenant_id, id, user_principal_name FROM users WHERE tenant_id = $1 AND id = $2',
+  },
+  userByUpn: {
+    name: 'graph-lro/users/by-upn',
+    text: 'SELECT tenant_id, id, user_principal_name FROM users WHERE tenant_id = $1 AND upn_lower = $2',
+  },
+  // Upserts that claim one UPN take turns, as SQLite's writers do: otherwise two could each release the UPN
+  // and then collide on inserting it. Keyed by a hash of (tenant, UPN); a collision only makes two
+  // unrelated upserts wait for each other. The lock is the connection's node's (on Citus, the coordinator's).
+  lockUpn: { name: 'graph-lro/users/lock-upn', text: `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))` },
+  // Then the rows this upsert may touch (its own, the UPN's holder), locked in id order: two users swapping
+  // UPNs would otherwise each lock its own row and wait for the other's, a deadlock PostgreSQL breaks only
+  // after deadlock_timeout (1 s by default).
+  lockRows: {
+    name: 'graph-lro/users/lock-rows',
+    text: 'SELECT 1 FROM users WHERE tenant_id = $1 AND (id = $2 OR upn_lower = $3) ORDER BY id FOR UPDATE',
+  },
+  // The UPN's previous holder goes first, or the UNIQUE (tenant_id, upn_lower) constraint would refuse the move.
+  releaseUpn: { name: 'graph-lro/users/release-upn', text: 'DELETE FROM users WHERE tenant_id = $1 AND upn_lower = $2 AND id <> $3' },
+  saveUser: {
+    name: 'graph-lro/users/save',
+    text: `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tenant_id, id) DO UPDATE SET user_principal_name = excluded.user_principal_name, upn_lower = excluded.upn_lower`,
+  },
+} as const;
+
+type Statement = (typeof STATEMENTS)[keyof typeof STATEMENTS];
+
+function named(statement: Statement, values: unknown[]): QueryConfig {
+  return { name: statement.name, text: statement.text, values };
+}
+
+function operationStore(pool: pg.Pool): OperationStore {
+  async function rows<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
+    return (await pool.query<Row>(query)).rows;
+  }
+
+  return {
+    insert: async (owner, op) => {
+      // A plain INSERT: an existing id fails on the primary key (unique_violation) and is never overwritten.
+      await pool.query(
+        named(STATEMENTS.insert, [
+          owner.tenantId,
+          owner.userId,
+          op.id,
+          op.createdDateTime,
+          op.lastActionDateTime,
+          statusValue(op.status),
+          op.statusDetail,
+          op.resourceLocation,
+          op.version,
+        ]),
+      );
+    },
+    get: async (owner, id) => fromRow((await rows<OperationRow>(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
+    update: async (owner, next, expectedVersion) =>
+      fromRow(
+        (
+          await rows<OperationRow>(
+            named(STATEMENTS.update, [
+              owner.tenantId,
+              owner.userId,
+              next.id,
+              next.lastActionDateTime,
+              statusValue(next.status),
+              next.statusDetail,
+              next.resourceLocation,
+              expectedVersion,
+              OPEN_STATUS_VALUES,
+            ]),
+          )
+        )[0],
+      ),
+    delete: async (owner, id, expectedVersion) => {
+      const key = [owner.tenantId, owner.userId, id];
+      const result = await pool.query(
+        expectedVersion === undefined ? named(STATEMENTS.delete, key) : named(STATEMENTS.deleteAtVersion, [...key, expectedVersion]),
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+    list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => fromRow(row)!),
+    count: async (owner, filter) => Number((await rows<{ count: bigint }>(countSql(POSTGRES, owner, filter)))[0]!.count),
+  };
+}
+
+function fromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    createdDateTime: row.created_ticks,
+    lastActionDateTime: row.last_action_ticks,
+    status: statusFromValue(row.status),
+    statusDetail: row.status_detail,
+    resourceLocation: row.resource_location,
+    version: row.version,
+  };
+}
+
+interface UserRow {
+  readonly tenant_id: string;
+  readonly id: string;
+  readonly user_principal_name: string;
+}
+
+/**
+ * SQLSTATEs after which the upsert's transaction is run again from the start. The locks make them rare: a
+ * unique violation or a deadlock needs a writer that bypasses the UPN lock (on Citus, one connected to
+ * another node, whose advisory locks are its own) or a new user's row inserted twice at once.
+ */
+const RETRYABLE = new Set([
+  '23505', // unique_violation: a concurrent upsert committed the same UPN for another id after our release
+  '40001', // serialization_failure (under a stricter default isolation level)
+  '40P01', // deadlock_detected: two upserts each releasing the UPN the other holds
+]);
+const UPSERT_ATTEMPTS = 10;
+
+function userDirectory(pool: pg.Pool): UserDirectory {
+  async function one(query: QueryConfig): Promise<DirectoryUser | undefined> {
+    const row = (await pool.query<UserRow>(query)).rows[0];
+    return row && { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
+  }
+
+  async function upsertOnce(client: PoolClient, user: DirectoryUser, upnLower: string): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await client.query(named(STATEMENTS.lockUpn, [user.tenantId, upnLower]));
+      await client.query(named(STATEMENTS.lockRows, [user.tenantId, user.id, upnLower]));
+      await client.query(named(STATEMENTS.releaseUpn, [user.tenantId, upnLower, user.id]));
+      await client.query(named(STATEMENTS.saveUser, [user.tenantId, user.id, user.userPrincipalName, upnLower]));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+  }
+
+  return {
+    upsert: async (user) => {
+      const upnLower = user.userPrincipalName.toLowerCase();
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        // Run again, the later upsert releases the UPN from the earlier one's row: the last writer holds it,
+        // as in SQLite.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await upsertOnce(client, user, upnLower);
+            return;
+          } catch (error) {
+            const retryable = error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? '');
+            if (!retryable || attempt >= UPSERT_ATTEMPTS) throw error;
+          }
+        }
+      } catch (error) {
+        // Unless PostgreSQL itself answered (and the transaction was rolled back), the connection is suspect.
+        if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    findById: (tenantId, id) => one(named(STATEMENTS.userById, [tenantId, id])),
+    findByUserPrincipalName: (tenantId, userPrincipalName) =>
+      one(named(STATEMENTS.userByUpn, [tenantId, userPrincipalName.toLowerCase()])),
+  };
+}

@@ -1,0 +1,371 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import pg from 'pg';
+import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
+import { statusValue } from '../../src/operations/status.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { Store } from '../../src/store/store.js';
+import {
+  connectPostgres,
+  describePostgres,
+  dropSchema,
+  freshSchemaName,
+  openFreshPostgresStore,
+  POSTGRES_TEST_URL,
+} from '../support/postgres.js';
+import { operationStoreContract } from './contract.js';
+
+await describePostgres('postgres store', () => {
+  operationStoreContract('postgres', () => openFreshPostgresStore());
+  specifics();
+});
+
+const owner = { tenantId: 'tenant-1', userId: 'user-1' };
+const stored: LongRunningOperation = {
+  id: 'op-1',
+  createdDateTime: 17_145_000_000_000_001n,
+  lastActionDateTime: 17_145_000_000_000_002n,
+  status: 'running',
+  statusDetail: 'half way',
+  resourceLocation: null,
+  version: 1,
+};
+
+/** Runs `body` on a schema name of its own, dropping the schema afterwards whatever happened. */
+async function withSchema(body: (schema: string) => Promise<void>): Promise<void> {
+  const schema = freshSchemaName();
+  try {
+    await body(schema);
+  } finally {
+    await dropSchema(schema);
+  }
+}
+
+function openOn(schema: string, extra: { applicationName?: string; poolSize?: number } = {}): Promise<Store> {
+  return openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema, ...extra });
+}
+
+async function appliedMigrations(schema: string): Promise<{ version: number; name: string }[]> {
+  const client = await connectPostgres(schema);
+  try {
+    return (await client.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const EXPECTED_MIGRATIONS = MIGRATIONS.map(({ version, name }) => ({ version, name }));
+
+/**
+ * Holds the row's lock in a transaction of its own while `race` starts its writers, waits until `writers`
+ * connections of `applicationName` are queued on a lock, then commits (after `whileHeld`, if given), so
+ * the writers all wake at once against the committed row.
+ */
+async function raceBehindRowLock<T>(options: {
+  schema: string;
+  applicationName: string;
+  writers: number;
+  whileHeld?: (client: pg.Client) => Promise<void>;
+  race: () => Promise<T>;
+}): Promise<T> {
+  const holder = await connectPostgres(options.schema);
+  const watcher = await connectPostgres();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM operations WHERE tenant_id = $1 AND user_id = $2 AND id = $3 FOR UPDATE', [
+      owner.tenantId,
+      owner.userId,
+      stored.id,
+    ]);
+    if (options.whileHeld) await options.whileHeld(holder);
+    const racing = options.race();
+    racing.catch(() => undefined); // awaited below; not unhandled meanwhile
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const waiting = await watcher.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [options.applicationName],
+      );
+      if (waiting.rows[0]!.n === options.writers) break;
+      assert.ok(Date.now() < deadline, `only ${waiting.rows[0]!.n} of ${options.writers} writers queued on the row lock`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await holder.query('COMMIT');
+    return await racing;
+  } finally {
+    await holder.end();
+    await watcher.end();
+  }
+}
+
+function specifics(): void {
+  it('reopening a schema keeps its data and applies each migration once', () =>
+    withSchema(async (schema) => {
+      const first = await openOn(schema);
+      await first.operations.insert(owner, stored);
+      await first.close();
+      for (let i = 0; i < 2; i++) {
+        const again = await openOn(schema);
+        try {
+          assert.deepEqual(await again.operations.get(owner, 'op-1'), stored);
+        } finally {
+          await again.close();
+        }
+      }
+      assert.deepEqual(await appliedMigrations(schema), EXPECTED_MIGRATIONS);
+    }));
+
+  it('5 stores opening one fresh schema at once: all open, each migration recorded once', () =>
+    withSchema(async (schema) => {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => openOn(schema)));
+      try {
+        assert.deepEqual(await appliedMigrations(schema), EXPECTED_MIGRATIONS);
+        await stores[0]!.operations.insert(owner, stored);
+        for (const store of stores) assert.deepEqual(await store.operations.get(owner, 'op-1'), stored);
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    }));
+
+  it('without a schema option, migrates into the first schema on the connection’s search path', () =>
+    withSchema(async (schema) => {
+      const client = await connectPostgres();
+      try {
+        await client.query(`CREATE SCHEMA ${schema}`);
+      } finally {
+        await client.end();
+      }
+      const url = new URL(POSTGRES_TEST_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const store = await openPostgresStore({ connectionString: url.toString() });
+      try {
+        await store.operations.insert(owner, stored);
+        assert.deepEqual(await appliedMigrations(schema), EXPECTED_MIGRATIONS);
+        const inSchema = await connectPostgres(schema);
+        try {
+          assert.equal((await inSchema.query('SELECT count(*)::int AS n FROM operations')).rows[0].n, 1);
+        } finally {
+          await inSchema.end();
+        }
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('refuses a schema migrated by a newer release, and changes nothing in it', () =>
+    withSchema(async (schema) => {
+      await (await openOn(schema)).close();
+      const client = await connectPostgres(schema);
+      try {
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [LATEST_VERSION + 1, 'future']);
+        await assert.rejects(openOn(schema), /newer than this release knows/);
+        const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          versions.rows.map((row) => row.version),
+          [...MIGRATIONS.map((m) => m.version), LATEST_VERSION + 1],
+        );
+      } finally {
+        await client.end();
+      }
+    }));
+
+  it('the schema keys and indexes operations by user first, and compares strings bytewise', async () => {
+    const store = await openFreshPostgresStore();
+    const client = await connectPostgres(store.schema);
+    try {
+      const indexes = await client.query<{ name: string; definition: string }>(
+        `SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = $1 AND tablename = 'operations' ORDER BY indexname`,
+        [store.schema],
+      );
+      const columnsOf = (definition: string) => /\(([^)]*)\)/.exec(definition)![1];
+      assert.deepEqual(
+        Object.fromEntries(indexes.rows.map((row) => [row.name, columnsOf(row.definition)])),
+        {
+          operations_by_created: 'user_id, tenant_id, created_ticks, id',
+          operations_by_last_action: 'user_id, tenant_id, last_action_ticks, id',
+          operations_by_status: 'user_id, tenant_id, status, id',
+          operations_pkey: 'user_id, tenant_id, id',
+        },
+      );
+      const collations = await client.query<{ column_name: string; collation_name: string | null }>(
+        `SELECT column_name, collation_name FROM information_schema.columns
+         WHERE table_schema = $1 AND table_name = 'operations' AND data_type = 'text'`,
+        [store.schema],
+      );
+      assert.equal(collations.rows.length, 5);
+      for (const row of collations.rows) assert.equal(row.collation_name, 'C', row.column_name);
+      // Bytewise even against the database's own collation: upper case before lower case.
+      await store.operations.insert(owner, { ...stored, id: 'a' });
+      await store.operations.insert(owner, { ...stored, id: 'Zed' });
+      const listed = await store.operations.list(owner, { orderBy: [], limit: 10 });
+      assert.deepEqual(listed.map((op) => op.id), ['Zed', 'a']);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('the schema refuses a status outside the enum', async () => {
+    const store = await openFreshPostgresStore();
+    const client = await connectPostgres(store.schema);
+    try {
+      const insert = `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version)
+                      VALUES ('t', 'u', $1, 0, 0, $2, 1)`;
+      await client.query(insert, ['ok', 3]);
+      await assert.rejects(client.query(insert, ['bad', 4]), /check constraint/);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('answers int8 as bigint through its own pool only: pg’s global parser is left alone', async () => {
+    const store = await openFreshPostgresStore();
+    try {
+      await store.operations.insert(owner, stored);
+      const read = await store.operations.get(owner, 'op-1');
+      assert.equal(typeof read?.createdDateTime, 'bigint');
+      assert.equal(await store.operations.count(owner), 1);
+      assert.equal(pg.types.getTypeParser(pg.types.builtins.INT8, 'text')('12'), '12');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('ping answers; statistics count by status and report the pool', async () => {
+    const store = await openFreshPostgresStore({ poolSize: 3 });
+    try {
+      await store.ping();
+      await store.operations.insert(owner, stored);
+      await store.operations.insert(owner, { ...stored, id: 'op-2', status: 'failed' });
+      await store.operations.insert({ ...owner, userId: 'user-2' }, { ...stored, id: 'op-3', status: 'failed' });
+      const statistics = await store.statistics();
+      assert.deepEqual(statistics.operationsByStatus, { notStarted: 0, running: 1, succeeded: 0, failed: 2 });
+      assert.ok(statistics.connections);
+      assert.ok(statistics.connections.total >= 1 && statistics.connections.total <= 3);
+      assert.equal(statistics.connections.waiting, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a failed open ends its pool and says why', async () => {
+    await assert.rejects(
+      openPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' }),
+      /ECONNREFUSED|connect/,
+    );
+  });
+
+  it('20 racing updates at one expected version, on 20 connections: exactly one wins', async () => {
+    const applicationName = `graph-lro-race-${process.pid}-1`;
+    const store = await openFreshPostgresStore({ poolSize: 20, applicationName });
+    try {
+      await store.operations.insert(owner, stored);
+      const attempts = Array.from({ length: 20 }, (_, i) => ({ ...stored, statusDetail: `writer ${i}` }));
+      const results = await raceBehindRowLock({
+        schema: store.schema,
+        applicationName,
+        writers: 20,
+        race: () => Promise.all(attempts.map((next) => store.operations.update(owner, next, 1))),
+      });
+      const winners = results.filter((result) => result !== undefined);
+      assert.equal(winners.length, 1, `${winners.length} writers won`);
+      assert.equal(winners[0]!.version, 2);
+      assert.deepEqual(await store.operations.get(owner, 'op-1'), winners[0]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a row finished while racing writers waited on it stays finished, even at their expected version', async () => {
+    const applicationName = `graph-lro-race-${process.pid}-2`;
+    const store = await openFreshPostgresStore({ poolSize: 20, applicationName });
+    try {
+      await store.operations.insert(owner, stored);
+      // Another writer finishes the row without bumping its version: only the status guard can stop the
+      // writers that queued behind it, and they must check it against the row as committed.
+      const finished = await raceBehindRowLock({
+        schema: store.schema,
+        applicationName,
+        writers: 20,
+        whileHeld: async (holder) => {
+          await holder.query(`UPDATE operations SET status = $1, status_detail = 'finished elsewhere' WHERE id = $2`, [
+            statusValue('succeeded'),
+            stored.id,
+          ]);
+        },
+        race: () =>
+          Promise.all(
+            Array.from({ length: 20 }, (_, i) => store.operations.update(owner, { ...stored, statusDetail: `reopen ${i}` }, 1)),
+          ),
+      });
+      assert.deepEqual(finished, Array(20).fill(undefined));
+      assert.deepEqual(await store.operations.get(owner, 'op-1'), {
+        ...stored,
+        status: 'succeeded',
+        statusDetail: 'finished elsewhere',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a finishing update racing 20 writers at the version it creates: it wins, and the row stays finished', async () => {
+    const store = await openFreshPostgresStore({ poolSize: 21 });
+    try {
+      await store.operations.insert(owner, stored);
+      const finish = { ...stored, status: 'failed' as const, statusDetail: 'gave up' };
+      // Whatever the interleaving, a writer at version 2 either runs first (no row at version 2 yet) or after
+      // the finish (the row is terminal): none may write. Not gated on a lock: such a writer does not wait
+      // for the row, whose committed version does not match its condition.
+      const [finished, ...others] = await Promise.all([
+        store.operations.update(owner, finish, 1),
+        ...Array.from({ length: 20 }, (_, i) => store.operations.update(owner, { ...stored, statusDetail: `after ${i}` }, 2)),
+      ]);
+      assert.deepEqual(finished, { ...finish, version: 2 });
+      assert.deepEqual(others, Array(20).fill(undefined));
+      assert.deepEqual(await store.operations.get(owner, 'op-1'), finished);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('concurrent upserts moving one UPN leave exactly one holder', async () => {
+    const store = await openFreshPostgresStore({ poolSize: 10 });
+    try {
+      const users = Array.from({ length: 10 }, (_, i) => ({ tenantId: 'tenant-1', id: `user-${i}`, userPrincipalName: 'Shared@Contoso.com' }));
+      await Promise.all(users.map((user) => store.users.upsert(user)));
+      const holder = await store.users.findByUserPrincipalName('tenant-1', 'shared@contoso.com');
+      assert.ok(holder);
+      const found = await Promise.all(users.map((user) => store.users.findById('tenant-1', user.id)));
+      assert.deepEqual(
+        found.filter((user) => user !== undefined),
+        [holder],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('users swapping UPNs at the same moment both end up with the new one', async () => {
+    const store = await openFreshPostgresStore({ poolSize: 4 });
+    try {
+      const tenantId = 'tenant-1';
+      for (let round = 0; round < 20; round++) {
+        const [p, q] = [`p${round}@contoso.com`, `q${round}@contoso.com`];
+        await store.users.upsert({ tenantId, id: 'user-x', userPrincipalName: p });
+        await store.users.upsert({ tenantId, id: 'user-y', userPrincipalName: q });
+        // Each upsert releases the UPN the other holds: whichever commits first, both must end moved.
+        await Promise.all([
+          store.users.upsert({ tenantId, id: 'user-x', userPrincipalName: q }),
+          store.users.upsert({ tenantId, id: 'user-y', userPrincipalName: p }),
+        ]);
+        assert.equal((await store.users.findByUserPrincipalName(tenantId, q))?.id, 'user-x', `round ${round}`);
+        assert.equal((await store.users.findByUserPrincipalName(tenantId, p))?.id, 'user-y', `round ${round}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+}
