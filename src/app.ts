@@ -7,6 +7,7 @@ import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
 import { systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
+import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
 import { batchRoutes } from './routes/batch.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
   /** Where log lines go (default: stdout); tests read them from here. */
   readonly logStream?: { write(line: string): void };
   readonly trustProxy?: boolean;
+  /** Purge finished operations this long after they finished (off when absent), checking every `intervalMs`. */
+  readonly retention?: RetentionOptions & { readonly intervalMs: number };
   /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
@@ -79,8 +82,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.get('/.well-known/jwks.json', async () => jwks());
   }
 
+  const clock = options.clock ?? systemClock();
   const users = new UserResolver(options.store.users);
-  const service = new OperationService(options.store.operations, options.clock ?? systemClock());
+  const service = new OperationService(options.store.operations, clock);
+  if (options.retention) scheduleRetention(app, new RetentionPurger(options.store.operations, clock, options.retention), options.retention.intervalMs);
   await app.register(async (api) => {
     requireAuthentication(api, options.verifier, users); // 4. Bearer token → principal (401 otherwise)
     for (const version of API_VERSIONS) {
@@ -90,4 +95,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   return app;
+}
+
+/** Runs the purger every `intervalMs` while the app is up; a failed run is logged and the next one retries. */
+function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, intervalMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = purger.runOnce().then(
+      (purged) => void (purged > 0 && app.log.info({ purged }, 'purged finished operations past retention')),
+      (error: unknown) => app.log.error({ err: error }, 'retention purge failed'),
+    );
+  };
+  app.addHook('onReady', async () => {
+    timer = setInterval(run, intervalMs).unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await running; // the store closes after the app: let a purge in progress finish first
+  });
 }

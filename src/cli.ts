@@ -6,6 +6,9 @@ import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
 import { createRemoteVerifier } from './auth/remote-verifier.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import { ConfigError, helpText, integerSetting, listSetting, readSettings, SERVE_SETTINGS, TOKEN_SETTINGS } from './config.js';
+import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
+import { parseDuration } from './operations/retention.js';
+import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser, seedUsers } from './users/seed-users.js';
@@ -25,6 +28,8 @@ ${helpText(TOKEN_SETTINGS)}
 `;
 
 const DATABASE_FILE = 'graph-lro.db';
+/** How often each instance looks for finished operations past retention. */
+const RETENTION_CHECK_MS = 60_000;
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
@@ -46,12 +51,15 @@ async function serve(argv: string[]): Promise<void> {
     defaultPageSize: integerSetting(SERVE_SETTINGS.pageSize, settings.pageSize, 1, 10_000),
   };
   if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
+  const retentionSeconds = parseDuration(settings.retention);
+  if (retentionSeconds === undefined || retentionSeconds < 1) {
+    throw new ConfigError(`--retention (GRAPH_LRO_RETENTION) must be a duration such as 24h or 7d, not '${settings.retention}'.`);
+  }
   const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
-  const dataDir = settings.memory ? undefined : prepareDataDir(settings.data);
 
-  const store = openStore(dataDir);
+  const { store, where } = await openStore(settings, settings.memory);
   if (settings.users) await seedUsers(store.users, settings.users);
-  const authority = production ? undefined : await openDevAuthority({ dataDir });
+  const authority = production ? undefined : await openDevAuthority({ secrets: store.secrets });
   const verifier: TokenVerifier = authority?.verifier ?? (await productionVerifier(settings));
   const app = await buildApp({
     store,
@@ -61,13 +69,14 @@ async function serve(argv: string[]): Promise<void> {
     logLevel: settings.logLevel,
     trustProxy: settings.trustProxy,
     tls: readTls(settings.tlsCert, settings.tlsKey),
+    retention: { retention: BigInt(retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
   });
   closeOnSignals(async () => {
     await app.close();
     await store.close();
   });
   const address = await app.listen({ port, host: settings.host });
-  if (authority) await printWelcome(address, store, authority, dataDir);
+  if (authority) await printWelcome(address, store, authority, where);
 }
 
 async function productionVerifier(settings: ReturnType<typeof readSettings<typeof SERVE_SETTINGS>>): Promise<TokenVerifier> {
@@ -94,10 +103,9 @@ async function token(argv: string[]): Promise<void> {
     throw new ConfigError('Name a user (--user <upn>) for a delegated token, or --roles for an application token.');
   }
   if (scopes?.length === 0) throw new ConfigError('--scopes needs at least one scope.');
-  const dataDir = prepareDataDir(settings.data);
-  const store = openStore(dataDir);
+  const { store } = await openStore(settings, false);
   try {
-    const authority = await openDevAuthority({ dataDir });
+    const authority = await openDevAuthority({ secrets: store.secrets });
     const user = settings.user === undefined ? undefined : await ensureUser(store.users, tenantId, settings.user);
     process.stdout.write(`${await authority.mint({ tenantId, user, scopes, roles, lifetimeSeconds })}\n`);
   } finally {
@@ -125,17 +133,36 @@ function prepareDataDir(dir: string): string {
   return path;
 }
 
-function openStore(dataDir: string | undefined): Store {
-  return openSqliteStore({ path: dataDir === undefined ? ':memory:' : join(dataDir, DATABASE_FILE) });
+interface StoreSettings {
+  readonly database?: string;
+  readonly dbSchema?: string;
+  readonly dbPoolSize?: string;
+  readonly data: string;
 }
 
-async function printWelcome(address: string, store: Store, authority: DevAuthority, dataDir: string | undefined): Promise<void> {
+/** PostgreSQL when a database URL is given, else SQLite in the data folder (or in memory). */
+async function openStore(settings: StoreSettings, memory: boolean): Promise<{ store: Store; where: string }> {
+  if (settings.database !== undefined) {
+    const poolSize = integerSetting(SERVE_SETTINGS.dbPoolSize, settings.dbPoolSize ?? SERVE_SETTINGS.dbPoolSize.default, 1, 1000);
+    try {
+      const store = await openPostgresStore({ connectionString: settings.database, schema: settings.dbSchema, poolSize, applicationName: 'graph-lro' });
+      return { store, where: `data in PostgreSQL${settings.dbSchema ? `, schema ${settings.dbSchema}` : ''}` };
+    } catch (error) {
+      throw new ConfigError(`Cannot open the PostgreSQL database: ${(error as Error).message}`);
+    }
+  }
+  if (memory) return { store: openSqliteStore({ path: ':memory:' }), where: 'in memory' };
+  const dataDir = prepareDataDir(settings.data);
+  return { store: openSqliteStore({ path: join(dataDir, DATABASE_FILE) }), where: `data in ${dataDir}` };
+}
+
+async function printWelcome(address: string, store: Store, authority: DevAuthority, where: string): Promise<void> {
   const user = await ensureUser(store.users, DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME);
   const jwt = await authority.mint({ tenantId: DEV_TENANT_ID, user });
   process.stdout.write(
     [
       '',
-      `graph-lro is serving ${address}/v1.0 and ${address}/beta (${dataDir ? `data in ${dataDir}` : 'in memory'})`,
+      `graph-lro is serving ${address}/v1.0 and ${address}/beta (${where})`,
       `A dev token for ${user.userPrincipalName} with every UserAuthenticationMethod scope (valid 24 h):`,
       '',
       jwt,

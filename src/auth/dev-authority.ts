@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -12,6 +10,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
+import type { SecretStore } from '../store/store.js';
 import { createJwtVerifier, issuerForTenant, TENANT_PLACEHOLDER, type TokenVerifier } from './token-verifier.js';
 
 /** The app a minted token names when the request does not (the id of Microsoft Graph Command Line Tools). */
@@ -30,7 +29,7 @@ const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 export const GRAPH_AUDIENCES: readonly string[] = [GRAPH_AUDIENCE, '00000003-0000-0000-c000-000000000000'];
 
 const ALGORITHM = 'ES256';
-const KEY_FILE = 'dev-signing-key.json';
+const KEY_SECRET = 'dev-signing-key';
 const ISSUER = `https://login.microsoftonline.com/${TENANT_PLACEHOLDER}/v2.0`;
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -59,9 +58,13 @@ export interface DevAuthority {
   mint(request: MintRequest): Promise<string>;
 }
 
-/** Opens the authority whose key lives in `dataDir`, so tokens outlive restarts; without a dir the key lives in memory. */
-export async function openDevAuthority(options: { dataDir: string | undefined }): Promise<DevAuthority> {
-  const privateJwk = options.dataDir === undefined ? await generateSigningJwk() : await loadOrCreateSigningJwk(options.dataDir);
+/**
+ * Opens the authority whose key is kept in `secrets` (the store's), so tokens outlive restarts and every
+ * instance on one database signs and verifies with the same key; without a secret store the key lives in
+ * memory, for this process only.
+ */
+export async function openDevAuthority(options: { secrets: SecretStore | undefined }): Promise<DevAuthority> {
+  const privateJwk = options.secrets === undefined ? await generateSigningJwk() : await sharedSigningJwk(options.secrets);
   const publicJwk = publicPart(privateJwk);
   const signingKey = await importJWK(privateJwk, ALGORITHM);
   const verifier = createJwtVerifier({
@@ -90,49 +93,14 @@ function publicPart(jwk: SigningJwk): SigningJwk {
   return { kty, crv, x, y, kid, alg, use };
 }
 
-async function loadOrCreateSigningJwk(dataDir: string): Promise<SigningJwk> {
-  const file = path.join(dataDir, KEY_FILE);
-  const existing = await readSigningJwk(file);
-  if (existing !== undefined) return existing;
-  await mkdir(dataDir, { recursive: true });
-  const created = await generateSigningJwk();
-  if (await publishExclusively(file, `${JSON.stringify(created, null, 2)}\n`)) return created;
-  // Another process published its key first; everyone must sign with that one.
-  const winner = await readSigningJwk(file);
-  if (winner === undefined) throw new Error(`${file} vanished while the dev signing key was being created.`);
-  return winner;
-}
-
-/**
- * Writes `text` to `file` only if no file is there, and atomically: the content is complete in a private
- * temporary file before a hard link gives it its name, so a concurrent reader never sees half a key.
- * Returns false when another writer got there first.
- */
-async function publishExclusively(file: string, text: string): Promise<boolean> {
-  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temporary, text, { flag: 'wx', mode: 0o600 });
-  try {
-    await link(temporary, file);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temporary);
+/** The key every process on this store uses: the first one to start makes it, the others take it. */
+async function sharedSigningJwk(secrets: SecretStore): Promise<SigningJwk> {
+  const candidate = await generateSigningJwk();
+  const stored = parseJson(await secrets.putIfAbsent(KEY_SECRET, JSON.stringify(candidate)));
+  if (!isSigningJwk(stored)) {
+    throw new Error(`The stored secret '${KEY_SECRET}' is not an ES256 private JWK with a kid; delete it to have a new key made.`);
   }
-}
-
-async function readSigningJwk(file: string): Promise<SigningJwk | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  const jwk = parseJson(text);
-  if (!isSigningJwk(jwk)) throw new Error(`${file} is not an ES256 private JWK with a kid; delete it to have a new key made.`);
-  return jwk;
+  return stored;
 }
 
 function parseJson(text: string): unknown {
@@ -148,10 +116,6 @@ function isSigningJwk(value: unknown): value is SigningJwk {
   const jwk = value as Record<string, unknown>;
   const stringMembers = ['x', 'y', 'd', 'kid'].every((member) => typeof jwk[member] === 'string' && jwk[member] !== '');
   return stringMembers && jwk['kty'] === 'EC' && jwk['crv'] === 'P-256' && jwk['alg'] === ALGORITHM;
-}
-
-function errorCode(error: unknown): unknown {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 async function mintToken(request: MintRequest, key: CryptoKey | Uint8Array, kid: string): Promise<string> {

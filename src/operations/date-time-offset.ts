@@ -5,7 +5,7 @@
 export type Ticks = bigint;
 
 const TICKS_PER_MS = 10_000n;
-const TICKS_PER_SECOND = 10_000_000n;
+export const TICKS_PER_SECOND = 10_000_000n;
 const TICKS_PER_MINUTE = 60n * TICKS_PER_SECOND;
 
 // ISO 8601 extended form as OData writes it: a full date, a time with seconds, up to 7 fraction digits

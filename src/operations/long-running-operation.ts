@@ -44,6 +44,11 @@ export interface LongRunningOperation {
   readonly resourceLocation: string | null;
   /** Bumped by every change; drives ETags and optimistic concurrency. */
   readonly version: number;
+  /**
+   * When the status became terminal, by the server's clock (not a Graph property, never written out):
+   * retention counts from here, because `lastActionDateTime` is the client's to set, even to the past.
+   */
+  readonly finishedAt: Ticks | null;
 }
 
 /** The properties a client may set, as validated values. */

@@ -38,6 +38,7 @@ export class OperationService {
       statusDetail: changes.statusDetail ?? null,
       resourceLocation: changes.resourceLocation ?? null,
       version: 1,
+      finishedAt: changes.status !== undefined && isTerminal(changes.status) ? now : null,
     };
     await this.store.insert(owner, operation);
     return operation;
@@ -117,10 +118,13 @@ export function applyChanges(current: LongRunningOperation, changes: OperationCh
   if (!canMove(current.status, status)) {
     throw new GraphError('conflict', `The status cannot move back from '${current.status}' to '${status}'.`);
   }
+  let time: bigint | undefined;
+  const clock = () => (time ??= now()); // read once, and only when something needs the server's time
   return {
     ...current,
     ...changes,
-    lastActionDateTime: changes.lastActionDateTime ?? now(),
+    lastActionDateTime: changes.lastActionDateTime ?? clock(),
+    finishedAt: isTerminal(status) ? clock() : null,
   };
 }
 

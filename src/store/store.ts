@@ -36,6 +36,17 @@ export interface OperationStore {
   delete(owner: Owner, id: string, expectedVersion?: number): Promise<boolean>;
   list(owner: Owner, query: ListQuery): Promise<LongRunningOperation[]>;
   count(owner: Owner, filter?: Filter): Promise<number>;
+  /**
+   * Deletes up to `limit` operations of any owner that finished before `finishedBefore`; answers how many
+   * went. Safe to run from every instance at once: a row deleted twice is deleted once.
+   */
+  purgeFinished(finishedBefore: Ticks, limit: number): Promise<number>;
+}
+
+/** Small named values the service keeps with its data, such as the dev signing key, shared by all instances. */
+export interface SecretStore {
+  /** The value stored under `name`; when there is none, `value` is stored and answered. The first writer wins. */
+  putIfAbsent(name: string, value: string): Promise<string>;
 }
 
 export interface DirectoryUser {
@@ -63,6 +74,7 @@ export interface StoreStatistics {
 export interface Store {
   readonly operations: OperationStore;
   readonly users: UserDirectory;
+  readonly secrets: SecretStore;
   /** Resolves when the database answers; for readiness checks. */
   ping(): Promise<void>;
   statistics(): Promise<StoreStatistics>;

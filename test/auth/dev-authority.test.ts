@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   base64url,
   decodeJwt,
@@ -24,11 +21,25 @@ import {
   type DevAuthority,
 } from '../../src/auth/dev-authority.js';
 import { WWW_AUTHENTICATE } from '../../src/auth/token-verifier.js';
+import type { SecretStore } from '../../src/store/store.js';
 
 const TENANT = 'a1b2c3d4-0000-4000-8000-000000000001';
 const OTHER_TENANT = 'e1b2c3d4-0000-4000-8000-000000000009';
 const USER = { id: 'b1b2c3d4-0000-4000-8000-000000000002', userPrincipalName: 'adele@contoso.com' };
-const KEY_FILE = 'dev-signing-key.json';
+const KEY_SECRET = 'dev-signing-key';
+
+/** A secret store in memory, as the engines behave: the first writer of a name wins. */
+function memorySecrets(): SecretStore & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    putIfAbsent: async (name, value) => {
+      await Promise.resolve(); // answer later, as a database does, so concurrent openers interleave
+      if (!values.has(name)) values.set(name, value);
+      return values.get(name)!;
+    },
+  };
+}
 
 function assertUnauthenticated(error: unknown, message?: string): true {
   assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
@@ -41,26 +52,16 @@ function assertUnauthenticated(error: unknown, message?: string): true {
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 describe('dev authority', () => {
-  const dirs: string[] = [];
-  async function tempDir(): Promise<string> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'graph-lro-dev-authority-'));
-    dirs.push(dir);
-    return dir;
-  }
-  after(async () => {
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-
-  let dataDir: string;
+  let secrets: ReturnType<typeof memorySecrets>;
   let authority: DevAuthority;
   before(async () => {
-    dataDir = await tempDir();
-    authority = await openDevAuthority({ dataDir });
+    secrets = memorySecrets();
+    authority = await openDevAuthority({ secrets });
   });
 
   /** Signs whatever a test needs with the authority's own private key, read from where the authority keeps it. */
   async function signWithDevKey(claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
-    const jwk = JSON.parse(await readFile(path.join(dataDir, KEY_FILE), 'utf8')) as JWK;
+    const jwk = JSON.parse(secrets.values.get(KEY_SECRET)!) as JWK;
     return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'JWT', ...header }).sign(await importJWK(jwk, 'ES256'));
   }
   async function delegatedClaims(): Promise<JWTPayload> {
@@ -143,7 +144,7 @@ describe('dev authority', () => {
       assert.deepEqual(Object.keys(key).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
       assert.equal(key.alg, 'ES256');
       assert.equal(key.use, 'sig');
-      const stored = JSON.parse(await readFile(path.join(dataDir, KEY_FILE), 'utf8')) as JWK;
+      const stored = JSON.parse(secrets.values.get(KEY_SECRET)!) as JWK;
       assert.equal(typeof stored.d, 'string', 'the stored key is the private one');
       assert.equal(JSON.stringify(authority.jwks()).includes(stored.d as string), false);
     });
@@ -154,39 +155,36 @@ describe('dev authority', () => {
       assert.notEqual(authority.jwks().keys[0]?.x, 'tampered');
     });
 
-    it('keeps the key in the data dir, readable only by its owner, and reuses it', async (t) => {
-      const reopened = await openDevAuthority({ dataDir });
+    it('keeps the key in the store and reuses it: a reopened authority verifies the old tokens', async () => {
+      const reopened = await openDevAuthority({ secrets });
       assert.deepEqual(reopened.jwks(), authority.jwks());
       const principal = await reopened.verifier.verify(await authority.mint({ tenantId: TENANT, user: USER }));
       assert.equal(principal.tenantId, TENANT);
-      if (process.platform === 'win32') return t.skip('no POSIX modes');
-      assert.equal((await stat(path.join(dataDir, KEY_FILE))).mode & 0o777, 0o600);
     });
 
-    it('ends with one key when several processes start on an empty dir at once', async () => {
-      const dir = path.join(await tempDir(), 'not', 'yet', 'there');
-      const authorities = await Promise.all([1, 2, 3, 4].map(() => openDevAuthority({ dataDir: dir })));
-      const stored = JSON.parse(await readFile(path.join(dir, KEY_FILE), 'utf8')) as JWK;
+    it('ends with one key when several processes start on an empty store at once', async () => {
+      const shared = memorySecrets();
+      const authorities = await Promise.all([1, 2, 3, 4].map(() => openDevAuthority({ secrets: shared })));
+      const stored = JSON.parse(shared.values.get(KEY_SECRET)!) as JWK;
       for (const opened of authorities) assert.equal(opened.jwks().keys[0]?.kid, stored.kid);
-      const token = await authorities[0]!.mint({ tenantId: TENANT, user: USER });
+      const token = await authorities[3]!.mint({ tenantId: TENANT, user: USER });
       for (const opened of authorities) assert.equal((await opened.verifier.verify(token)).tenantId, TENANT);
-      assert.deepEqual(await readdir(dir), [KEY_FILE], 'no temporary files are left behind');
     });
 
-    it('makes a fresh key per process without a data dir', async () => {
-      const [first, second] = await Promise.all([openDevAuthority({ dataDir: undefined }), openDevAuthority({ dataDir: undefined })]);
+    it('makes a fresh key per process without a store', async () => {
+      const [first, second] = await Promise.all([openDevAuthority({ secrets: undefined }), openDevAuthority({ secrets: undefined })]);
       assert.notEqual(first.jwks().keys[0]?.kid, second.jwks().keys[0]?.kid);
       const token = await first.mint({ tenantId: TENANT, user: USER });
       assert.equal((await first.verifier.verify(token)).tenantId, TENANT);
       await assert.rejects(second.verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
     });
 
-    it('refuses a key file that is not a signing key, naming the file', async () => {
-      const dir = await tempDir();
-      await writeFile(path.join(dir, KEY_FILE), '{"kty":"EC","crv":"P-256","x":"x"}');
-      await assert.rejects(openDevAuthority({ dataDir: dir }), (error) => {
+    it('refuses a stored secret that is not a signing key, naming it', async () => {
+      const broken = memorySecrets();
+      broken.values.set(KEY_SECRET, '{"kty":"EC","crv":"P-256","x":"x"}');
+      await assert.rejects(openDevAuthority({ secrets: broken }), (error) => {
         assert.ok(!(error instanceof GraphError));
-        assert.match((error as Error).message, /dev-signing-key\.json/);
+        assert.match((error as Error).message, /dev-signing-key/);
         return true;
       });
     });
@@ -245,7 +243,7 @@ describe('dev authority', () => {
     });
 
     it('rejects a token signed by another dev authority, whatever kid it claims', async () => {
-      const stranger = await openDevAuthority({ dataDir: undefined });
+      const stranger = await openDevAuthority({ secrets: undefined });
       await rejects(await stranger.mint({ tenantId: TENANT, user: USER }), 'Access token validation failure.');
       const strangerToken = await stranger.mint({ tenantId: TENANT, user: USER });
       const [, payload, signature] = strangerToken.split('.');

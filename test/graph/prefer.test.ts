@@ -4,10 +4,10 @@ import { parsePrefer, preferenceApplied } from '../../src/graph/prefer.js';
 
 describe('parsePrefer', () => {
   it('honours nothing without a header', () => {
-    assert.deepEqual(parsePrefer(undefined), { returnMinimal: false, includeUnknownEnumMembers: false });
-    assert.deepEqual(parsePrefer([]), { returnMinimal: false, includeUnknownEnumMembers: false });
-    assert.deepEqual(parsePrefer(''), { returnMinimal: false, includeUnknownEnumMembers: false });
-    assert.deepEqual(parsePrefer(' , ,, '), { returnMinimal: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer(undefined), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer([]), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer(''), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer(' , ,, '), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
   });
 
   it('reads return=minimal in its usual spellings', () => {
@@ -34,14 +34,17 @@ describe('parsePrefer', () => {
   it('reads several preferences in one header and across several headers', () => {
     assert.deepEqual(parsePrefer('odata.maxpagesize=5, return=minimal, include-unknown-enum-members'), {
       returnMinimal: true,
+      returnRepresentation: false,
       includeUnknownEnumMembers: true,
     });
     assert.deepEqual(parsePrefer(['odata.maxpagesize=5', 'return=minimal', 'include-unknown-enum-members']), {
       returnMinimal: true,
+      returnRepresentation: false,
       includeUnknownEnumMembers: true,
     });
     assert.deepEqual(parsePrefer(['respond-async', 'include-unknown-enum-members']), {
       returnMinimal: false,
+      returnRepresentation: false,
       includeUnknownEnumMembers: true,
     });
   });
@@ -58,12 +61,14 @@ describe('parsePrefer', () => {
     assert.equal(parsePrefer('return=representation, return=minimal').returnMinimal, false);
     assert.equal(parsePrefer(['return=representation', 'return=minimal']).returnMinimal, false);
     assert.equal(parsePrefer('return=minimal, return=representation').returnMinimal, true);
+    assert.equal(parsePrefer('return=representation, return=minimal').returnRepresentation, true);
+    assert.equal(parsePrefer('return=minimal, return=representation').returnRepresentation, false);
     assert.equal(parsePrefer('RETURN=representation, return=minimal').returnMinimal, false);
   });
 
   it('reads a quoted value as one word, commas inside it included (RFC 7240 word = token / quoted-string)', () => {
-    assert.deepEqual(parsePrefer('foo="a, return=minimal"'), { returnMinimal: false, includeUnknownEnumMembers: false });
-    assert.deepEqual(parsePrefer('foo="x,include-unknown-enum-members"'), { returnMinimal: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer('foo="a, return=minimal"'), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
+    assert.deepEqual(parsePrefer('foo="x,include-unknown-enum-members"'), { returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
     assert.equal(parsePrefer('foo="a,b", return=minimal').returnMinimal, true);
   });
 });

@@ -20,6 +20,7 @@ function operation(overrides: Partial<LongRunningOperation> = {}): LongRunningOp
     statusDetail: 'working',
     resourceLocation: 'https://graph.microsoft.com/v1.0/users/x',
     version: 3,
+    finishedAt: null,
     ...overrides,
   };
 }
@@ -259,10 +260,21 @@ describe('applyChanges', () => {
     const current = operation();
     const clock = countingClock();
     const dated = 16_000_000_000_000_007n;
-    const next = applyChanges(current, { status: 'succeeded', lastActionDateTime: dated }, clock.now);
+    const next = applyChanges(current, { statusDetail: 'dated', lastActionDateTime: dated }, clock.now);
+    assert.equal(next.lastActionDateTime, dated);
+    assert.equal(next.finishedAt, null);
+    assert.equal(clock.reads, 0);
+  });
+
+  it('dates the finish with the server clock, whatever date the client gives, for retention', () => {
+    const clock = countingClock();
+    const dated = 16_000_000_000_000_007n;
+    const next = applyChanges(operation(), { status: 'succeeded', lastActionDateTime: dated }, clock.now);
     assert.equal(next.lastActionDateTime, dated);
     assert.equal(next.status, 'succeeded');
-    assert.equal(clock.reads, 0);
+    assert.equal(clock.reads, 1);
+    assert.notEqual(next.finishedAt, null);
+    assert.notEqual(next.finishedAt, dated);
   });
 
   it('changes only what was sent; id, createdDateTime and version are untouched; current is not mutated', () => {

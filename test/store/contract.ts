@@ -12,6 +12,7 @@ import { OPERATION_PROPERTY_NAMES } from '../../src/operations/long-running-oper
 import { OPERATION_STATUSES, statusValue, type OperationStatus } from '../../src/operations/status.js';
 import type { OrderKey, SortValue, Store } from '../../src/store/store.js';
 import { operationFilterContract } from './filter-contract.js';
+import { retentionContract } from './retention-contract.js';
 
 /**
  * The behaviour every store engine must share. Each engine's test file calls this with a factory that
@@ -19,6 +20,7 @@ import { operationFilterContract } from './filter-contract.js';
  */
 export function operationStoreContract(name: string, open: () => Promise<Store>): void {
   operationFilterContract(name, open);
+  retentionContract(name, open);
   function test(title: string, body: (store: Store) => Promise<void>): void {
     it(title, async () => {
       const store = await open();
@@ -382,6 +384,7 @@ function operation(id: string, fields: Partial<LongRunningOperation> = {}): Long
     statusDetail: null,
     resourceLocation: null,
     version: 1,
+    finishedAt: null,
     ...fields,
   };
 }

@@ -75,6 +75,7 @@ const ROWS: LongRunningOperation[] = Array.from({ length: 24 }, (_, i) => ({
   statusDetail: DETAILS[i % DETAILS.length]!,
   resourceLocation: LOCATIONS[i % LOCATIONS.length]!,
   version: 1,
+  finishedAt: null,
 }));
 
 const HAND_PICKED: Filter[] = [

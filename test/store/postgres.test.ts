@@ -30,6 +30,7 @@ const stored: LongRunningOperation = {
   statusDetail: 'half way',
   resourceLocation: null,
   version: 1,
+  finishedAt: null,
 };
 
 /** Runs `body` on a schema name of its own, dropping the schema afterwards whatever happened. */
@@ -183,6 +184,7 @@ function specifics(): void {
         Object.fromEntries(indexes.rows.map((row) => [row.name, columnsOf(row.definition)])),
         {
           operations_by_created: 'user_id, tenant_id, created_ticks, id',
+          operations_by_finished: 'finished_ticks', // retention reads across owners
           operations_by_last_action: 'user_id, tenant_id, last_action_ticks, id',
           operations_by_status: 'user_id, tenant_id, status, id',
           operations_pkey: 'user_id, tenant_id, id',

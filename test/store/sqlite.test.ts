@@ -30,6 +30,7 @@ const stored: LongRunningOperation = {
   statusDetail: 'half way',
   resourceLocation: null,
   version: 1,
+  finishedAt: null,
 };
 
 describe('sqlite specifics', () => {

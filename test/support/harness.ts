@@ -30,7 +30,7 @@ export interface Harness {
 
 export async function startHarness(options: Partial<AppOptions> & { clock?: Clock } = {}): Promise<Harness> {
   const store = options.store ?? openSqliteStore({ path: ':memory:' });
-  const authority = await openDevAuthority({ dataDir: undefined });
+  const authority = await openDevAuthority({ secrets: store.secrets });
   const app = await buildApp({ store, verifier: authority.verifier, jwks: () => authority.jwks(), logLevel: false, ...options });
   await app.ready();
   return {

@@ -72,6 +72,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'retention and secrets',
+    // finished_ticks: when the operation became terminal, by the server's clock; the partial index serves
+    // the retention purge, which reads across owners (on Citus, a purge runs on every shard).
+    // secrets: the dev signing key, shared by every instance (on Citus, a reference table).
+    sql: `
+      ALTER TABLE operations ADD COLUMN finished_ticks bigint;
+      CREATE INDEX operations_by_finished ON operations (finished_ticks) WHERE finished_ticks IS NOT NULL;
+      CREATE TABLE secrets (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+    `,
+  },
 ];
 
 /** The newest schema version this release knows. */

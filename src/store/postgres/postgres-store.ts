@@ -48,6 +48,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     operations: operationStore(pool),
     users: userDirectory(pool),
+    secrets: {
+      putIfAbsent: async (name, value) => {
+        await pool.query(named(STATEMENTS.insertSecret, [name, value]));
+        return (await pool.query<{ value: string }>(named(STATEMENTS.selectSecret, [name]))).rows[0]!.value;
+      },
+    },
     ping: async () => {
       await pool.query('SELECT 1');
     },
@@ -103,6 +109,7 @@ interface OperationRow {
   readonly status_detail: string | null;
   readonly resource_location: string | null;
   readonly version: number;
+  readonly finished_ticks: bigint | null;
 }
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
@@ -116,7 +123,7 @@ const OPEN_STATUS_VALUES = OPEN_STATUSES.map(statusValue);
 const STATEMENTS = {
   insert: {
     name: 'graph-lro/operations/insert',
-    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   },
   get: { name: 'graph-lro/operations/get', text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}` },
   // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
@@ -125,12 +132,21 @@ const STATEMENTS = {
   update: {
     name: 'graph-lro/operations/update',
     text: `UPDATE operations
-           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, version = version + 1
+           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, finished_ticks = $10,
+               version = version + 1
            WHERE ${OWNED_ID} AND version = $8 AND status = ANY($9::smallint[])
            RETURNING ${OPERATION_COLUMNS}`,
   },
   delete: { name: 'graph-lro/operations/delete', text: `DELETE FROM operations WHERE ${OWNED_ID}` },
   deleteAtVersion: { name: 'graph-lro/operations/delete-at-version', text: `DELETE FROM operations WHERE ${OWNED_ID} AND version = $4` },
+  // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
+  purgeFinished: {
+    name: 'graph-lro/operations/purge-finished',
+    text: `DELETE FROM operations WHERE (user_id, tenant_id, id) IN
+             (SELECT user_id, tenant_id, id FROM operations WHERE finished_ticks < $1 ORDER BY finished_ticks LIMIT $2)`,
+  },
+  insertSecret: { name: 'graph-lro/secrets/insert', text: 'INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING' },
+  selectSecret: { name: 'graph-lro/secrets/select', text: 'SELECT value FROM secrets WHERE name = $1' },
   countByStatus: { name: 'graph-lro/operations/count-by-status', text: 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status' },
   userById: {
     name: 'graph-lro/users/by-id',
@@ -185,6 +201,7 @@ function operationStore(pool: pg.Pool): OperationStore {
           op.statusDetail,
           op.resourceLocation,
           op.version,
+          op.finishedAt,
         ]),
       );
     },
@@ -203,6 +220,7 @@ function operationStore(pool: pg.Pool): OperationStore {
               next.resourceLocation,
               expectedVersion,
               OPEN_STATUS_VALUES,
+              next.finishedAt,
             ]),
           )
         )[0],
@@ -216,6 +234,7 @@ function operationStore(pool: pg.Pool): OperationStore {
     },
     list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => fromRow(row)!),
     count: async (owner, filter) => Number((await rows<{ count: bigint }>(countSql(POSTGRES, owner, filter)))[0]!.count),
+    purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
   };
 }
 
@@ -229,6 +248,7 @@ function fromRow(row: OperationRow | undefined): LongRunningOperation | undefine
     statusDetail: row.status_detail,
     resourceLocation: row.resource_location,
     version: row.version,
+    finishedAt: row.finished_ticks,
   };
 }
 

@@ -59,7 +59,7 @@ export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
   resourceLocation: { name: 'resource_location', nullable: true },
 };
 
-export const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version';
+export const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks';
 
 export interface SqlQuery {
   readonly text: string;

@@ -42,6 +42,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'retention and secrets',
+    // finished_ticks: when the operation became terminal, by the server's clock; the partial index serves
+    // the retention purge, which reads across owners. secrets: the dev signing key and the like.
+    sql: `
+      ALTER TABLE operations ADD COLUMN finished_ticks INTEGER;
+      CREATE INDEX operations_by_finished ON operations (finished_ticks) WHERE finished_ticks IS NOT NULL;
+      CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Brings the database up to the latest schema; running it again changes nothing. */

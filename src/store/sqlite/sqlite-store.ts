@@ -4,7 +4,7 @@ import type { LongRunningOperation, Owner } from '../../operations/long-running-
 import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
 import { countsByStatus } from '../status-counts.js';
 import { countSql, listSql, OPERATION_COLUMNS, SQLITE, type SqlQuery } from '../sql/operation-query.js';
-import type { DirectoryUser, Store, UserDirectory, OperationStore } from '../store.js';
+import type { DirectoryUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -32,6 +32,7 @@ export function openSqliteStore(options: { path: string }): Store {
   return {
     operations: operationStore(db),
     users: userDirectory(db),
+    secrets: secretStore(db),
     ping: async () => {
       ping.get();
     },
@@ -50,6 +51,7 @@ interface OperationRow {
   readonly status_detail: string | null;
   readonly resource_location: string | null;
   readonly version: bigint;
+  readonly finished_ticks: bigint | null;
 }
 
 const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
@@ -62,7 +64,7 @@ const OPEN_STATUS_LIST = Object.keys(OPEN_STATUS_PARAMS).map((name) => `@${name}
 function operationStore(db: Connection): OperationStore {
   const insert = db.prepare(
     `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
-     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version)`,
+     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks)`,
   );
   const select = reader<OperationRow>(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}`);
   // Not UPDATE … RETURNING: read through better-sqlite3's get() it leaves the statement open, which holds a
@@ -70,7 +72,7 @@ function operationStore(db: Connection): OperationStore {
   const update = db.prepare(
     `UPDATE operations
      SET last_action_ticks = @lastActionTicks, status = @status, status_detail = @statusDetail,
-         resource_location = @resourceLocation, version = version + 1
+         resource_location = @resourceLocation, finished_ticks = @finishedTicks, version = version + 1
      WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})`,
   );
   const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
@@ -79,6 +81,11 @@ function operationStore(db: Connection): OperationStore {
     update.run(params).changes === 0 ? undefined : select.get(params),
   );
   const queries = new QueryStatements(db);
+  // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
+  const purge = db.prepare(
+    `DELETE FROM operations WHERE (tenant_id, user_id, id) IN
+       (SELECT tenant_id, user_id, id FROM operations WHERE finished_ticks < @before ORDER BY finished_ticks LIMIT @limit)`,
+  );
 
   return {
     insert: async (owner, operation) => {
@@ -91,6 +98,7 @@ function operationStore(db: Connection): OperationStore {
       remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
     list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => fromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
+    purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
   };
 }
 
@@ -105,6 +113,7 @@ function operationParams(owner: Owner, operation: LongRunningOperation): Record<
     statusDetail: operation.statusDetail,
     resourceLocation: operation.resourceLocation,
     version: operation.version,
+    finishedTicks: operation.finishedAt,
   };
 }
 
@@ -118,6 +127,7 @@ function fromRow(row: OperationRow | undefined): LongRunningOperation | undefine
     statusDetail: row.status_detail,
     resourceLocation: row.resource_location,
     version: Number(row.version),
+    finishedAt: row.finished_ticks,
   };
 }
 
@@ -151,6 +161,16 @@ class QueryStatements {
     }
     return statement;
   }
+}
+
+function secretStore(db: Connection): SecretStore {
+  const insert = db.prepare('INSERT INTO secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING');
+  const select = db.prepare<[{ name: string }], { value: string }>('SELECT value FROM secrets WHERE name = @name');
+  const putIfAbsent = db.transaction((name: string, value: string) => {
+    insert.run({ name, value });
+    return select.get({ name })!.value;
+  });
+  return { putIfAbsent: async (name, value) => putIfAbsent(name, value) };
 }
 
 interface UserRow {
