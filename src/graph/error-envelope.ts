@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, GraphError, type ErrorKind } from '../errors.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 /** `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`, Graph's envelope. */
 export function errorBody(error: GraphError, reply: FastifyReply) {
@@ -27,6 +28,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof GraphError) return sendError(reply, error);
     const known = fromFrameworkError(error);
     if (known) return sendError(reply, known);
+    if (isStoreUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendError(reply, new GraphError('serviceUnavailable', undefined, { 'Retry-After': '5' }));
+    }
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, new GraphError('internal'));
   });

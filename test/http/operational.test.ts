@@ -33,6 +33,22 @@ describe('health and metrics', () => {
     }
   });
 
+  it('a database that does not answer gives 503 with Retry-After in Graph’s envelope, not 500', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const down = await startHarness({ store: { ...store, operations: { ...store.operations, list: () => Promise.reject(failure) } } });
+    try {
+      const { token: t } = await down.user('down@contoso.com');
+      const res = await down.request(t, { method: 'GET', url: OPERATIONS });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '5');
+      assert.equal(res.json.error.code, 'serviceNotAvailable');
+      assert.doesNotMatch(res.body, /5432|ECONNREFUSED/, 'no internals in the answer');
+    } finally {
+      await down.close();
+    }
+  });
+
   it('/metrics counts requests by route template and status, and operations by status', async () => {
     const created = await h.request(token, { method: 'POST', url: OPERATIONS, payload: { status: 'running' } });
     await h.request(token, { method: 'GET', url: `${OPERATIONS}/${created.json.id}` });
