@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
  */
 export function registerMetrics(app: FastifyInstance, store: Store): Registry {
   const registry = new Registry();
+  const statistics = oncePerScrape(() => store.statistics());
   collectDefaultMetrics({ register: registry, prefix: 'graph_lro_process_' });
   const requests = new Counter({
     name: 'graph_lro_http_requests_total',
@@ -29,7 +30,7 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const { operationsByStatus } = await store.statistics();
+      const { operationsByStatus } = await statistics();
       for (const [status, count] of Object.entries(operationsByStatus)) this.set({ status }, count);
     },
   });
@@ -39,7 +40,7 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const { connections } = await store.statistics();
+      const { connections } = await statistics();
       if (connections) for (const [state, count] of Object.entries(connections)) this.set({ state }, count);
     },
   });
@@ -51,4 +52,17 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   return registry;
+}
+
+/**
+ * Both store gauges read the same statistics (a scan by status): one scrape asks the store once. Answers
+ * within a second of each other share one read.
+ */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (last === undefined || now - last.at > 1000) last = { at: now, value: read() };
+    return last.value;
+  };
 }
