@@ -10,6 +10,9 @@ import { OperationService } from './operations/operation-service.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
+import { clientErrorHandler } from './protection/client-errors.js';
+import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
+import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
 import { batchRoutes } from './routes/batch.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
@@ -21,9 +24,25 @@ import { UserResolver } from './users/user-resolver.js';
 export interface Limits extends PageLimits {
   /** The largest request body accepted, in bytes (413 above). */
   readonly bodyLimit: number;
+  /** The largest request line plus headers, in bytes (431 above): bounds the URL too. */
+  readonly maxHeaderSize: number;
+  /** Time for a whole request to arrive (408 after), against clients that send slowly. */
+  readonly requestTimeoutMs: number;
+  /** Time for the request line and headers to arrive. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open: longer than load balancers' own idle timeouts (60 s). */
+  readonly keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { bodyLimit: 64 * 1024, defaultPageSize: 100, maxPageSize: 999 };
+export const DEFAULT_LIMITS: Limits = {
+  bodyLimit: 64 * 1024,
+  defaultPageSize: 100,
+  maxPageSize: 999,
+  maxHeaderSize: 16 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+};
 
 export interface AppOptions {
   readonly store: Store;
@@ -39,6 +58,10 @@ export interface AppOptions {
   readonly trustProxy?: boolean;
   /** Purge finished operations this long after they finished (off when absent), checking every `intervalMs`. */
   readonly retention?: RetentionOptions & { readonly intervalMs: number };
+  /** Per-user and per-app rate limits (off when absent). */
+  readonly throttling?: ThrottlingOptions;
+  /** Turn requests away with 503 when the event loop lags (off when absent). */
+  readonly overload?: OverloadOptions;
   /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
@@ -48,8 +71,17 @@ export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
 /** The whole service as a Fastify instance, from a config object; the process around it is `cli.ts`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const server = {
+    maxHeaderSize: limits.maxHeaderSize,
+    headersTimeout: limits.headersTimeoutMs,
+    // Node enforces the timeouts on this tick (30 s by default), which would stretch a short timeout.
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
   const app = Fastify({
-    ...(options.tls && { https: { key: options.tls.key, cert: options.tls.cert } }),
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...server } } : { http: server }),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    clientErrorHandler,
     logger:
       options.logLevel === false
         ? false
@@ -74,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
   for (const version of API_VERSIONS) await app.register(metadataRoutes, { prefix: `/${version}`, version }); // anonymous, as Graph's $metadata
 
-  const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency
+  const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency; health routes
   await app.register(operationalRoutes, { store: options.store, metrics });
 
   if (options.jwks) {
@@ -87,9 +119,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const service = new OperationService(options.store.operations, clock);
   if (options.retention) scheduleRetention(app, new RetentionPurger(options.store.operations, clock, options.retention), options.retention.intervalMs);
   await app.register(async (api) => {
-    requireAuthentication(api, options.verifier, users); // 4. Bearer token → principal (401 otherwise)
+    await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
+    requireAuthentication(api, options.verifier, users); // 5. Bearer token → principal (401 otherwise)
+    await registerThrottling(api, options.throttling ?? {}); // 6. per user and per app: 429 with Retry-After
     for (const version of API_VERSIONS) {
-      // 5. routes: permission (403), user (404), then the domain
+      // 7. routes: permission (403), user (404), then the domain
       await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
       await api.register(batchRoutes, { prefix: `/${version}`, version, bodyLimit: limits.bodyLimit * MAX_BATCH_REQUESTS });
     }

@@ -5,9 +5,18 @@ import { buildApp } from './app.js';
 import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
 import { createRemoteVerifier } from './auth/remote-verifier.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
-import { ConfigError, helpText, integerSetting, listSetting, readSettings, SERVE_SETTINGS, TOKEN_SETTINGS } from './config.js';
+import {
+  ConfigError,
+  helpText,
+  integerSetting,
+  listSetting,
+  parseDuration,
+  parseRateLimit,
+  readSettings,
+  SERVE_SETTINGS,
+  TOKEN_SETTINGS,
+} from './config.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
-import { parseDuration } from './operations/retention.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -49,12 +58,20 @@ async function serve(argv: string[]): Promise<void> {
     bodyLimit: integerSetting(SERVE_SETTINGS.bodyLimit, settings.bodyLimit, 1024, 64 * 1024 * 1024),
     maxPageSize: integerSetting(SERVE_SETTINGS.maxPageSize, settings.maxPageSize, 1, 10_000),
     defaultPageSize: integerSetting(SERVE_SETTINGS.pageSize, settings.pageSize, 1, 10_000),
+    maxHeaderSize: integerSetting(SERVE_SETTINGS.maxHeaderSize, settings.maxHeaderSize, 1024, 1024 * 1024),
+    requestTimeoutMs: durationSetting(SERVE_SETTINGS.requestTimeout, settings.requestTimeout) * 1000,
+    headersTimeoutMs: durationSetting(SERVE_SETTINGS.headersTimeout, settings.headersTimeout) * 1000,
+    keepAliveTimeoutMs: durationSetting(SERVE_SETTINGS.keepAliveTimeout, settings.keepAliveTimeout) * 1000,
   };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ConfigError('--headers-timeout cannot be above --request-timeout.');
+  const throttling = {
+    user: rateLimitSetting(SERVE_SETTINGS.rateLimitUser, settings.rateLimitUser),
+    app: rateLimitSetting(SERVE_SETTINGS.rateLimitApp, settings.rateLimitApp),
+  };
+  const maxEventLoopDelayMs = integerSetting(SERVE_SETTINGS.maxEventLoopDelay, settings.maxEventLoopDelay, 0, 60_000);
+  const shutdownTimeoutMs = durationSetting(SERVE_SETTINGS.shutdownTimeout, settings.shutdownTimeout) * 1000;
   if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
-  const retentionSeconds = parseDuration(settings.retention);
-  if (retentionSeconds === undefined || retentionSeconds < 1) {
-    throw new ConfigError(`--retention (GRAPH_LRO_RETENTION) must be a duration such as 24h or 7d, not '${settings.retention}'.`);
-  }
+  const retentionSeconds = durationSetting(SERVE_SETTINGS.retention, settings.retention);
   const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
 
   const { store, where } = await openStore(settings, settings.memory);
@@ -70,8 +87,10 @@ async function serve(argv: string[]): Promise<void> {
     trustProxy: settings.trustProxy,
     tls: readTls(settings.tlsCert, settings.tlsKey),
     retention: { retention: BigInt(retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
+    throttling,
+    overload: { maxEventLoopDelayMs },
   });
-  closeOnSignals(async () => {
+  closeOnSignals(shutdownTimeoutMs, async () => {
     await app.close();
     await store.close();
   });
@@ -111,6 +130,21 @@ async function token(argv: string[]): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+function durationSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SETTINGS], text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined || seconds < 1) {
+    throw new ConfigError(`--${setting.flag} (${setting.env}) must be a duration such as 30s, 10m or 24h, not '${text}'.`);
+  }
+  return seconds;
+}
+
+function rateLimitSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SETTINGS], text: string | undefined) {
+  if (text === undefined || text === '') return undefined;
+  const limit = parseRateLimit(text);
+  if (limit === undefined) throw new ConfigError(`--${setting.flag} (${setting.env}) must look like 600/1m (requests per duration), not '${text}'.`);
+  return limit;
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined) {
@@ -174,12 +208,20 @@ async function printWelcome(address: string, store: Store, authority: DevAuthori
   );
 }
 
-/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the store, exit. */
-function closeOnSignals(close: () => Promise<void>): void {
+/**
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the store, exit 0. Requests still
+ * running at the deadline are cut off (exit 1): an orchestrator's kill would come anyway, and a write that
+ * was not acknowledged may be retried by its client.
+ */
+function closeOnSignals(deadlineMs: number, close: () => Promise<void>): void {
   let closing = false;
   const onSignal = () => {
     if (closing) return;
     closing = true;
+    setTimeout(() => {
+      process.stderr.write(`graph-lro: requests still running after ${deadlineMs} ms; exiting.\n`);
+      process.exit(1);
+    }, deadlineMs).unref();
     close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -32,6 +32,14 @@ export const SERVE_SETTINGS = {
   bodyLimit: { flag: 'body-limit', env: 'GRAPH_LRO_BODY_LIMIT', type: 'string', default: String(DEFAULT_LIMITS.bodyLimit), help: 'Largest request body in bytes (413 above).' },
   pageSize: { flag: 'page-size', env: 'GRAPH_LRO_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.defaultPageSize), help: 'Items per page when $top is absent.' },
   maxPageSize: { flag: 'max-page-size', env: 'GRAPH_LRO_MAX_PAGE_SIZE', type: 'string', default: String(DEFAULT_LIMITS.maxPageSize), help: 'Largest $top accepted (400 above).' },
+  maxHeaderSize: { flag: 'max-header-size', env: 'GRAPH_LRO_MAX_HEADER_SIZE', type: 'string', default: String(DEFAULT_LIMITS.maxHeaderSize), help: 'Largest request line plus headers in bytes (431 above).' },
+  requestTimeout: { flag: 'request-timeout', env: 'GRAPH_LRO_REQUEST_TIMEOUT', type: 'string', default: '30s', help: 'Time for a whole request to arrive (408 after).' },
+  headersTimeout: { flag: 'headers-timeout', env: 'GRAPH_LRO_HEADERS_TIMEOUT', type: 'string', default: '10s', help: 'Time for the request line and headers to arrive (408 after).' },
+  keepAliveTimeout: { flag: 'keep-alive-timeout', env: 'GRAPH_LRO_KEEP_ALIVE_TIMEOUT', type: 'string', default: '72s', help: 'Idle time before a keep-alive connection is closed.' },
+  rateLimitUser: { flag: 'rate-limit-user', env: 'GRAPH_LRO_RATE_LIMIT_USER', type: 'string', help: 'Per-user rate limit per instance, e.g. 600/1m (429 above); off when unset.' },
+  rateLimitApp: { flag: 'rate-limit-app', env: 'GRAPH_LRO_RATE_LIMIT_APP', type: 'string', help: 'Per-application rate limit per instance, e.g. 6000/1m (429 above); off when unset.' },
+  maxEventLoopDelay: { flag: 'max-event-loop-delay', env: 'GRAPH_LRO_MAX_EVENT_LOOP_DELAY', type: 'string', default: '1000', help: 'Event-loop lag in ms above which API requests get 503 with Retry-After; 0 turns it off.' },
+  shutdownTimeout: { flag: 'shutdown-timeout', env: 'GRAPH_LRO_SHUTDOWN_TIMEOUT', type: 'string', default: '10s', help: 'On SIGTERM, how long in-flight requests may take before the process exits anyway.' },
   logLevel: { flag: 'log-level', env: 'GRAPH_LRO_LOG_LEVEL', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent.' },
   tlsCert: { flag: 'tls-cert', env: 'GRAPH_LRO_TLS_CERT', type: 'string', help: 'PEM certificate (chain) file: serve HTTPS. Needs --tls-key.' },
   tlsKey: { flag: 'tls-key', env: 'GRAPH_LRO_TLS_KEY', type: 'string', help: 'PEM private key file for --tls-cert.' },
@@ -87,6 +95,22 @@ export function integerSetting(setting: Setting, text: string, min: number, max:
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n >= min && n <= max)) throw new ConfigError(`--${setting.flag} (${setting.env}) must be a whole number from ${min} to ${max}, not '${text}'.`);
   return n;
+}
+
+const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90s`, `45m`, `24h`, `7d` → seconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,9})([smhd])$/.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2]!]! : undefined;
+}
+
+/** `600/1m`, `50/10s`: `max` requests per window; undefined when malformed or zero. */
+export function parseRateLimit(text: string): { max: number; windowSeconds: number } | undefined {
+  const [count = '', window = ''] = text.split('/');
+  const max = /^\d{1,9}$/.test(count.trim()) ? Number(count) : 0;
+  const windowSeconds = parseDuration(window) ?? 0;
+  return max > 0 && windowSeconds > 0 ? { max, windowSeconds } : undefined;
 }
 
 export function listSetting(text: string | undefined): string[] {

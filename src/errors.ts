@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   userNotFound: { status: 404, code: 'Request_ResourceNotFound', message: 'The user does not exist.' },
   segmentNotFound: { status: 404, code: 'itemNotFound', message: 'Resource not found for the segment.' },
   methodNotAllowed: { status: 405, code: 'Request_BadRequest', message: 'Specified HTTP method is not allowed for the request target.' },
+  requestTimeout: { status: 408, code: 'requestTimeout', message: 'The request was not received in time.' },
   conflict: { status: 409, code: 'conflict', message: 'The request conflicts with the current state of the resource.' },
   preconditionFailed: { status: 412, code: 'resourceModified', message: 'The resource has changed since the ETag in If-Match was read.' },
   payloadTooLarge: { status: 413, code: 'requestEntityTooLarge', message: 'The request body is larger than the service accepts.' },
@@ -33,6 +34,11 @@ export const ERROR_CATALOGUE = {
     message: 'The request body must be JSON, sent with Content-Type: application/json.',
   },
   failedDependency: { status: 424, code: 'failedDependency', message: 'The request depends on a request of the batch that failed.' },
+  headersTooLarge: {
+    status: 431,
+    code: 'requestHeaderFieldsTooLarge',
+    message: 'The request line and headers are larger than the service accepts.',
+  },
   tooManyRequests: { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' },
   internal: { status: 500, code: 'generalException', message: 'An unexpected error occurred; the request was not completed.' },
   serviceUnavailable: { status: 503, code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry later.' },
@@ -47,8 +53,10 @@ export class GraphError extends Error {
   readonly code: string;
   /** Extra response headers the error needs (`WWW-Authenticate`, `Retry-After`, `Allow`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Extra members of `innerError`, where Graph writes some (its throttling answer does). */
+  readonly innerError: Readonly<Record<string, string>>;
 
-  constructor(kind: ErrorKind, message?: string, headers: Record<string, string> = {}) {
+  constructor(kind: ErrorKind, message?: string, headers: Record<string, string> = {}, innerError: Record<string, string> = {}) {
     const entry = ERROR_CATALOGUE[kind];
     super(message ?? entry.message);
     this.name = 'GraphError';
@@ -56,5 +64,6 @@ export class GraphError extends Error {
     this.status = entry.status;
     this.code = entry.code;
     this.headers = headers;
+    this.innerError = innerError;
   }
 }

@@ -50,22 +50,50 @@ function checkedAlgorithms(algorithms: string[]): string[] {
 }
 
 /**
- * jose's remote key set caches the keys and refetches them, at most once per cooldown, when a token names an unknown
- * kid, which is how a provider's key rotation reaches us.
+ * jose's remote key set caches the keys and refetches them when a token names an unknown kid, which is how a
+ * provider's key rotation reaches us, but at most once per cooldown, so forged kids cannot make us hammer the
+ * provider. Within a cooldown an unknown kid may be a key published a moment ago: such a token waits out the
+ * (short) cooldown and is checked once more, so a good token is never answered 401 just for being early.
  */
+const KEY_REFETCH_COOLDOWN_MS = 1_000;
+
 function remoteKeys(url: URL, fetchImplementation: typeof fetch | undefined): JWTVerifyGetKey {
-  const keySet = createRemoteJWKSet(url, fetchImplementation === undefined ? {} : { [customFetch]: fetchImplementation });
-  return async (header, token) => {
+  let fetches = 0; // how often the key set was fetched: tells whether a failed lookup already saw fresh keys
+  const keySet = createRemoteJWKSet(url, {
+    cooldownDuration: KEY_REFETCH_COOLDOWN_MS,
+    [customFetch]: (input: string, init: RequestInit) => {
+      fetches++;
+      return (fetchImplementation ?? fetch)(input, init);
+    },
+  });
+  const keyFor: JWTVerifyGetKey = async (header, token) => {
+    const seen = fetches;
     try {
       return await keySet(header, token);
     } catch (error) {
-      if (isAboutTheToken(error)) throw error;
-      // The keys could not be had, so the token may well be good: a 401 would tell its client to drop it.
-      const unavailable = new GraphError('serviceUnavailable', "The identity provider's signing keys could not be retrieved.");
-      unavailable.cause = error;
-      throw unavailable;
+      // Unknown to keys fetched before this token arrived, and refetching is cooling down: wait it out once.
+      if (error instanceof errors.JWKSNoMatchingKey && keySet.coolingDown && fetches === seen) {
+        await new Promise((resolve) => setTimeout(resolve, KEY_REFETCH_COOLDOWN_MS));
+        return keySet(header, token);
+      }
+      throw error;
     }
   };
+  return async (header, token) => {
+    try {
+      return await keyFor(header, token);
+    } catch (error) {
+      if (isAboutTheToken(error)) throw error;
+      // The keys could not be had, so the token may well be good: a 401 would tell its client to drop it.
+      throw unavailable("The identity provider's signing keys could not be retrieved.", error);
+    }
+  };
+}
+
+function unavailable(message: string, cause: unknown): GraphError {
+  const error = new GraphError('serviceUnavailable', message, { 'Retry-After': '5' });
+  error.cause = cause;
+  return error;
 }
 
 function isAboutTheToken(error: unknown): boolean {

@@ -3,18 +3,23 @@ import { ERROR_CATALOGUE, GraphError, type ErrorKind } from '../errors.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
 
 /** `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`, Graph's envelope. */
-export function errorBody(error: GraphError, reply: FastifyReply) {
+export function envelope(error: GraphError, requestId: string, clientRequestId: string) {
   return {
     error: {
       code: error.code,
       message: error.message,
       innerError: {
+        ...error.innerError,
         date: new Date().toISOString().slice(0, 19), // Graph writes `yyyy-MM-ddTHH:mm:ss`, UTC, no zone
-        'request-id': reply.request.id,
-        'client-request-id': reply.getHeader('client-request-id') ?? reply.request.id,
+        'request-id': requestId,
+        'client-request-id': clientRequestId,
       },
     },
   };
+}
+
+export function errorBody(error: GraphError, reply: FastifyReply) {
+  return envelope(error, reply.request.id, String(reply.getHeader('client-request-id') ?? reply.request.id));
 }
 
 export function sendError(reply: FastifyReply, error: GraphError): FastifyReply {

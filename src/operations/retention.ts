@@ -40,11 +40,3 @@ export class RetentionPurger {
     return purged;
   }
 }
-
-const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** `90s`, `45m`, `24h`, `7d` → seconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d{1,9})([smhd])$/.exec(text.trim());
-  return m ? Number(m[1]) * UNITS[m[2]!]! : undefined;
-}

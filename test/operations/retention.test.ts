@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OperationService } from '../../src/operations/operation-service.js';
-import { parseDuration, RetentionPurger } from '../../src/operations/retention.js';
+import { parseDuration, parseRateLimit } from '../../src/config.js';
+import { RetentionPurger } from '../../src/operations/retention.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const HOUR = 36_000_000_000n; // ticks
@@ -45,6 +46,12 @@ describe('retention', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('reads rate limits', () => {
+    assert.deepEqual(parseRateLimit('600/1m'), { max: 600, windowSeconds: 60 });
+    assert.deepEqual(parseRateLimit('50/10s'), { max: 50, windowSeconds: 10 });
+    for (const bad of ['', '600', '0/1m', '600/0s', '600/m', 'x/1m', '-5/1m']) assert.equal(parseRateLimit(bad), undefined, bad);
   });
 
   it('reads durations', () => {

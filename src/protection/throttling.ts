@@ -1,0 +1,52 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GraphError } from '../errors.js';
+
+/** `max` requests per `windowSeconds`. */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+export interface ThrottlingOptions {
+  /** Per signed-in user (delegated tokens). */
+  readonly user?: RateLimit;
+  /** Per calling application, whoever it acts for. */
+  readonly app?: RateLimit;
+}
+
+/**
+ * Graph's throttling: over a limit, `429 TooManyRequests` with `Retry-After` and Graph's body. Counters are
+ * per instance (in memory), by design: a caller spread over N instances by the balancer gets about N times
+ * the limit, so set limits per instance. Runs after authentication, so callers are told apart by their
+ * verified identity, never by something they could forge.
+ */
+export async function registerThrottling(api: FastifyInstance, options: ThrottlingOptions): Promise<void> {
+  if (!options.user && !options.app) return;
+  await api.register(rateLimit, { global: false });
+  const checks = [
+    options.user && limiter(api, options.user, (request) => (request.principal.kind === 'delegated' ? `user:${request.principal.tenantId}/${request.principal.userId}` : undefined)),
+    options.app &&
+      limiter(api, options.app, ({ principal }) => (principal.appId === undefined ? undefined : `app:${principal.tenantId}/${principal.appId}`)),
+  ].filter((check) => check !== undefined);
+  api.addHook('preHandler', async (request) => {
+    for (const check of checks) await check(request);
+  });
+}
+
+type Check = (request: FastifyRequest) => Promise<void>;
+
+function limiter(api: FastifyInstance, limit: RateLimit, keyOf: (request: FastifyRequest) => string | undefined): Check {
+  const check = api.createRateLimit({ max: limit.max, timeWindow: limit.windowSeconds * 1000, keyGenerator: (request) => keyOf(request)! });
+  return async (request) => {
+    if (keyOf(request) === undefined) return;
+    const result = await check(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    throw new GraphError(
+      'tooManyRequests',
+      undefined,
+      { 'Retry-After': String(Math.max(1, result.ttlInSeconds)) },
+      { code: '429', message: 'Please retry after', status: '429' },
+    );
+  };
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { describe, it } from 'node:test';
+import { OPERATIONS, startHarness } from '../support/harness.js';
+
+/** Sends raw bytes and collects what comes back until the server closes (or `waitMs` passes). */
+function raw(port: number, bytes: string, waitMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(waitMs, () => {
+      socket.destroy();
+      resolve(answer);
+    });
+    socket.write(bytes);
+  });
+}
+
+function envelopeOf(answer: string): { status: number; body: any; headers: string } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), body: JSON.parse(body), headers: head };
+}
+
+describe('protection', () => {
+  it('throttles each user: 429 TooManyRequests with Retry-After and Graph’s body; other users are unaffected', async () => {
+    const h = await startHarness({ throttling: { user: { max: 3, windowSeconds: 60 } } });
+    try {
+      const { token: alice } = await h.user('alice@contoso.com');
+      const { token: bob } = await h.user('bob@contoso.com');
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await h.request(alice, { method: 'GET', url: OPERATIONS })).statusCode);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const limited = await h.request(alice, { method: 'GET', url: OPERATIONS });
+      assert.equal(limited.statusCode, 429);
+      assert.ok(Number(limited.headers['retry-after']) >= 1 && Number(limited.headers['retry-after']) <= 60);
+      assert.equal(limited.json.error.code, 'TooManyRequests');
+      assert.equal(limited.json.error.innerError.code, '429');
+      assert.equal(limited.json.error.innerError.status, '429');
+      assert.equal(limited.json.error.innerError['request-id'], limited.headers['request-id']);
+      assert.equal((await h.request(bob, { method: 'GET', url: OPERATIONS })).statusCode, 200);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'health is never throttled');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('throttles each application across all its users', async () => {
+    const h = await startHarness({ throttling: { app: { max: 2, windowSeconds: 60 } } });
+    try {
+      const tokens = await Promise.all(['a', 'b', 'c'].map(async (n) => (await h.user(`${n}@contoso.com`)).token));
+      const statuses = [];
+      for (const token of tokens) statuses.push((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode);
+      assert.deepEqual(statuses, [200, 200, 429], 'the dev tokens all name the same app');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('is off unless configured', async () => {
+    const h = await startHarness();
+    try {
+      const { token } = await h.user('free@contoso.com');
+      for (let i = 0; i < 50; i++) assert.equal((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('under event-loop pressure answers 503 with Retry-After instead of timing out; health stays up', async () => {
+    // sampled every 25 ms: more than the 10 ms resolution, so every sample has measurements behind it
+    const h = await startHarness({ overload: { maxEventLoopDelayMs: 50, sampleIntervalMs: 25 } });
+    try {
+      const { token } = await h.user('busy@contoso.com');
+      await new Promise((r) => setTimeout(r, 150)); // start-up work is itself a burst: let the samples settle
+      assert.equal((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode, 200, 'calm');
+      // sustained CPU-bound work: 80 ms busy in every ~85 ms
+      const burner = setInterval(() => {
+        const until = Date.now() + 80;
+        while (Date.now() < until);
+      }, 5);
+      let res;
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        res = await h.request(token, { method: 'GET', url: OPERATIONS });
+      } finally {
+        clearInterval(burner);
+      }
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '2');
+      assert.equal(res.json.error.code, 'serviceNotAvailable');
+      assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'health stays up');
+      await new Promise((r) => setTimeout(r, 100)); // the pressure is gone: served again
+      assert.equal((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode, 200, 'recovered');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('headers above the limit are 431, a slow client is 408, broken HTTP is 400 — each in Graph’s envelope', async () => {
+    const h = await startHarness({ limits: { maxHeaderSize: 4096, headersTimeoutMs: 300, requestTimeoutMs: 300 } });
+    try {
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (h.app.server.address() as { port: number }).port;
+      const big = envelopeOf(await raw(port, `GET ${OPERATIONS}?x=${'a'.repeat(8000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      assert.equal(big.status, 431);
+      assert.equal(big.body.error.code, 'requestHeaderFieldsTooLarge');
+      assert.match(big.headers, /request-id: [0-9a-f-]{36}/);
+      const slow = envelopeOf(await raw(port, `GET ${OPERATIONS} HTTP/1.1\r\nHost: x\r\n`)); // never finishes its headers
+      assert.equal(slow.status, 408);
+      assert.equal(slow.body.error.code, 'requestTimeout');
+      const broken = envelopeOf(await raw(port, 'NOT HTTP AT ALL\r\n\r\n'));
+      assert.equal(broken.status, 400);
+      assert.equal(broken.body.error.code, 'BadRequest');
+    } finally {
+      await h.close();
+    }
+  });
+});
