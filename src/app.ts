@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { requireAuthentication } from './auth/authenticate.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
-import { registerErrorHandling } from './graph/error-envelope.js';
+import { GraphError } from './errors.js';
+import { registerErrorHandling, routingError } from './graph/error-envelope.js';
 import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
 import { systemClock, type Clock } from './operations/clock.js';
@@ -82,6 +83,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler,
+    frameworkErrors: routingError,
+    return503OnClosing: false, // answered below, in Graph's envelope
     logger:
       options.logLevel === false
         ? false
@@ -104,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
+  refuseWhileClosing(app); //     shutting down: new requests on open connections get 503, requests in flight finish
   for (const version of API_VERSIONS) await app.register(metadataRoutes, { prefix: `/${version}`, version }); // anonymous, as Graph's $metadata
 
   const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency; health routes
@@ -129,6 +133,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   return app;
+}
+
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('Connection', 'close');
+    throw new GraphError('serviceUnavailable', 'The service is shutting down; retry the request.', { 'Retry-After': '1' });
+  });
 }
 
 /** Runs the purger every `intervalMs` while the app is up; a failed run is logged and the next one retries. */

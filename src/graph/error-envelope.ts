@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, GraphError, type ErrorKind } from '../errors.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
+import { setGraphHeaders } from './response-headers.js';
 
 /** `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`, Graph's envelope. */
 export function envelope(error: GraphError, requestId: string, clientRequestId: string) {
@@ -45,6 +46,19 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const segment = path.split('/').filter(Boolean).pop() ?? '';
     return sendError(reply, new GraphError('segmentNotFound', `Resource not found for the segment '${segment}'.`));
   });
+}
+
+/**
+ * Errors Fastify's router raises before any hook runs (a path that does not decode, a path segment past
+ * the router's limit): in the envelope and with Graph's headers like every other answer.
+ */
+export function routingError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  setGraphHeaders(request, reply);
+  const graphError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new GraphError('segmentNotFound', 'Resource not found: a path segment is longer than the service accepts.')
+      : new GraphError('badRequest', 'The request URL is not valid: it has a percent-encoding that does not decode.');
+  void sendError(reply, graphError);
 }
 
 const FRAMEWORK_ERRORS: Record<string, ErrorKind> = {

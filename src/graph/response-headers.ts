@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Graph's full JSON media type; `@microsoft/microsoft-graph-client` needs the lowercase `application/json` first. */
 export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -17,18 +17,21 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-/** The headers every Graph response carries, set before anything can fail so errors carry them too. */
-export function registerGraphHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const sent = request.headers['client-request-id'];
-    reply.headers({
-      'request-id': request.id,
-      'client-request-id': typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : request.id,
-      'x-ms-ags-diagnostic': DIAGNOSTIC,
-      'OData-Version': '4.0',
-      'Cache-Control': 'no-cache',
-    });
+/** The headers every Graph response carries. */
+export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const sent = request.headers['client-request-id'];
+  reply.headers({
+    'request-id': request.id,
+    'client-request-id': typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : request.id,
+    'x-ms-ags-diagnostic': DIAGNOSTIC,
+    'OData-Version': '4.0',
+    'Cache-Control': 'no-cache',
   });
+}
+
+/** Sets Graph's headers before anything can fail, so errors carry them too. */
+export function registerGraphHeaders(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => setGraphHeaders(request, reply));
   // Object payloads are JSON bodies: give them Graph's media type (Fastify then serializes them as JSON).
   app.addHook('preSerialization', async (_request, reply, payload) => {
     reply.header('content-type', GRAPH_JSON);

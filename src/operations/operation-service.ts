@@ -16,8 +16,13 @@ export interface OperationPage {
   readonly next?: readonly SortValue[];
 }
 
-/** How often a PATCH re-reads and retries after another writer changed the entity between read and write. */
-const MAX_UPDATE_ATTEMPTS = 8;
+/**
+ * How often a PATCH re-reads and retries after another writer changed the entity between its read and its
+ * write. Each lost round means another writer won, so the operation makes progress; the bound only stops a
+ * writer starved by a storm of others, which is then told to retry (503), never refused with a 409 it did
+ * not earn.
+ */
+const MAX_UPDATE_ATTEMPTS = 50;
 
 /** The use cases on one user's operations. Knows nothing of HTTP or SQL. */
 export class OperationService {
@@ -74,8 +79,11 @@ export class OperationService {
       if (next === current) return current;
       const stored = await this.store.update(owner, next, current.version);
       if (stored !== undefined) return stored;
+      await backOff(attempt);
     }
-    throw new GraphError('conflict', 'The operation kept changing while this request was applied; retry the request.');
+    throw new GraphError('serviceUnavailable', 'The operation kept changing while this request was applied; retry the request.', {
+      'Retry-After': '1',
+    });
   }
 
   async delete(owner: Owner, id: string, precondition?: VersionPrecondition): Promise<void> {
@@ -88,6 +96,12 @@ export class OperationService {
       throw new GraphError('preconditionFailed', 'The operation changed since the ETag in If-Match was read.');
     }
   }
+}
+
+/** A short random pause, growing with the attempts, so racing writers stop colliding in lockstep. */
+function backOff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 * attempt, 25)));
 }
 
 function notFound(id: string): GraphError {

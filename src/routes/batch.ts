@@ -58,16 +58,56 @@ async function answer(
   if (entry.body !== undefined && headers['content-type'] === undefined) {
     return refused(entry, reply, new GraphError('badRequest', 'A batch request with a body must have a Content-Type header.'));
   }
-  if (/^\/\$batch(\?|$)/i.test(entry.url)) {
-    return refused(entry, reply, new GraphError('badRequest', 'A $batch cannot contain another $batch.'));
-  }
+  const url = innerUrl(version, entry.url);
+  if (url instanceof GraphError) return refused(entry, reply, url);
+  const payload = innerPayload(entry.body);
+  if (payload instanceof GraphError) return refused(entry, reply, payload);
   const response = await app.inject({
     method: entry.method as 'GET',
-    url: `/${version}${entry.url}`,
+    url,
     headers: { ...headers, authorization: request.headers.authorization ?? '', ...originHeader(requestOrigin(request)) },
-    payload: entry.body === undefined ? undefined : typeof entry.body === 'string' ? entry.body : JSON.stringify(entry.body),
+    payload,
   });
   return { id: entry.id, status: response.statusCode, headers: responseHeaders(response), ...responseBody(response) };
+}
+
+/**
+ * The request's URL under this version, resolved as the server would resolve it (dot segments, percent-encoded
+ * dots, fragments) and only then checked: it must stay under the version root and must not be `$batch`.
+ */
+function innerUrl(version: ApiVersion, url: string): string | GraphError {
+  let resolved: URL;
+  try {
+    resolved = new URL(`http://batch/${version}${url}`);
+  } catch {
+    return new GraphError('badRequest', 'The request URL is not valid.');
+  }
+  const path = resolved.pathname;
+  if (!path.toLowerCase().startsWith(`/${version}/`)) {
+    return new GraphError('badRequest', `A batch request URL must stay under /${version}.`);
+  }
+  if (/^\/\$batch\/?$/i.test(decodeURIComponentSafe(path.slice(version.length + 1)))) {
+    return new GraphError('badRequest', 'A $batch cannot contain another $batch.');
+  }
+  return `${path}${resolved.search}`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The body as JSON text; a body nested too deeply to write out is refused like one too deep to read. */
+function innerPayload(body: unknown): string | undefined | GraphError {
+  if (body === undefined || typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return new GraphError('badRequest', 'The request body is nested too deeply.');
+  }
 }
 
 function refused(entry: BatchRequest, reply: FastifyReply, error: GraphError): BatchResponse {
