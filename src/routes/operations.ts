@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, type Access } from '../auth/permissions.js';
-import { GraphError } from '../errors.js';
 import { ODATA_TYPE, operationJson } from '../graph/entity-json.js';
 import { operationsContext, type ApiVersion } from '../graph/odata-context.js';
 import { etagOf, ifMatch, ifNoneMatchHits } from '../graph/preconditions.js';

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
-import type { LongRunningOperation } from '../../operations/long-running-operation.js';
-import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
-import { countSql, listSql, OPERATION_COLUMNS, POSTGRES } from '../sql/operation-query.js';
+import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
+import { countSql, listSql, OPERATION_COLUMNS, operationFromRow, POSTGRES, type OperationRow } from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
 import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
 import { migrate, quoteIdentifier } from './migrations.js';
@@ -101,16 +100,6 @@ const TYPES: CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
-interface OperationRow {
-  readonly id: string;
-  readonly created_ticks: bigint;
-  readonly last_action_ticks: bigint;
-  readonly status: number;
-  readonly status_detail: string | null;
-  readonly resource_location: string | null;
-  readonly version: number;
-  readonly finished_ticks: bigint | null;
-}
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
 const OPEN_STATUS_VALUES = OPEN_STATUSES.map(statusValue);
@@ -205,9 +194,9 @@ function operationStore(pool: pg.Pool): OperationStore {
         ]),
       );
     },
-    get: async (owner, id) => fromRow((await rows<OperationRow>(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
+    get: async (owner, id) => operationFromRow((await rows<OperationRow>(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
     update: async (owner, next, expectedVersion) =>
-      fromRow(
+      operationFromRow(
         (
           await rows<OperationRow>(
             named(STATEMENTS.update, [
@@ -232,23 +221,9 @@ function operationStore(pool: pg.Pool): OperationStore {
       );
       return (result.rowCount ?? 0) > 0;
     },
-    list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => fromRow(row)!),
+    list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => Number((await rows<{ count: bigint }>(countSql(POSTGRES, owner, filter)))[0]!.count),
     purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
-  };
-}
-
-function fromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    createdDateTime: row.created_ticks,
-    lastActionDateTime: row.last_action_ticks,
-    status: statusFromValue(row.status),
-    statusDetail: row.status_detail,
-    resourceLocation: row.resource_location,
-    version: row.version,
-    finishedAt: row.finished_ticks,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { CompareOp, Filter, FilterValue, MatchFn } from '../../operations/filter.js';
-import type { OperationProperty, Owner } from '../../operations/long-running-operation.js';
+import type { LongRunningOperation, OperationProperty, Owner } from '../../operations/long-running-operation.js';
+import { statusFromValue } from '../../operations/status.js';
 import type { ListQuery, OrderKey, SortValue } from '../store.js';
 
 /**
@@ -60,6 +61,32 @@ export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
 };
 
 export const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks';
+
+/** A row of {@link OPERATION_COLUMNS}; engines differ only in how small integers come back. */
+export interface OperationRow {
+  readonly id: string;
+  readonly created_ticks: bigint;
+  readonly last_action_ticks: bigint;
+  readonly status: number | bigint;
+  readonly status_detail: string | null;
+  readonly resource_location: string | null;
+  readonly version: number | bigint;
+  readonly finished_ticks: bigint | null;
+}
+
+export function operationFromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    createdDateTime: row.created_ticks,
+    lastActionDateTime: row.last_action_ticks,
+    status: statusFromValue(Number(row.status)),
+    statusDetail: row.status_detail,
+    resourceLocation: row.resource_location,
+    version: Number(row.version),
+    finishedAt: row.finished_ticks,
+  };
+}
 
 export interface SqlQuery {
   readonly text: string;

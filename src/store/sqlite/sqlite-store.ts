@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
-import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
 import { countsByStatus } from '../status-counts.js';
-import { countSql, listSql, OPERATION_COLUMNS, SQLITE, type SqlQuery } from '../sql/operation-query.js';
+import { countSql, listSql, OPERATION_COLUMNS, operationFromRow, SQLITE, type OperationRow, type SqlQuery } from '../sql/operation-query.js';
 import type { DirectoryUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -43,16 +43,6 @@ export function openSqliteStore(options: { path: string }): Store {
   };
 }
 
-interface OperationRow {
-  readonly id: string;
-  readonly created_ticks: bigint;
-  readonly last_action_ticks: bigint;
-  readonly status: bigint;
-  readonly status_detail: string | null;
-  readonly resource_location: string | null;
-  readonly version: bigint;
-  readonly finished_ticks: bigint | null;
-}
 
 const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
 const OWNED_ID = `${OWNED} AND id = @id`;
@@ -91,12 +81,12 @@ function operationStore(db: Connection): OperationStore {
     insert: async (owner, operation) => {
       insert.run(operationParams(owner, operation));
     },
-    get: async (owner, id) => fromRow(select.get({ ...owner, id })),
+    get: async (owner, id) => operationFromRow(select.get({ ...owner, id })),
     update: async (owner, next, expectedVersion) =>
-      fromRow(updateAndRead({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })),
+      operationFromRow(updateAndRead({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })),
     delete: async (owner, id, expectedVersion) =>
       remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
-    list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => fromRow(row)!),
+    list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
     purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
   };
@@ -114,20 +104,6 @@ function operationParams(owner: Owner, operation: LongRunningOperation): Record<
     resourceLocation: operation.resourceLocation,
     version: operation.version,
     finishedTicks: operation.finishedAt,
-  };
-}
-
-function fromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    createdDateTime: row.created_ticks,
-    lastActionDateTime: row.last_action_ticks,
-    status: statusFromValue(Number(row.status)),
-    statusDetail: row.status_detail,
-    resourceLocation: row.resource_location,
-    version: Number(row.version),
-    finishedAt: row.finished_ticks,
   };
 }
 
