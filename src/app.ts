@@ -140,10 +140,13 @@ function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
-    reply.header('Connection', 'close');
-    throw new GraphError('serviceUnavailable', 'The service is shutting down; retry the request.', { 'Retry-After': '1' });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new GraphError('serviceUnavailable', 'The service is shutting down; retry the request.', { 'Retry-After': '1' });
+  });
+  // Every answer from now on closes its connection, or a kept-alive one would hold the shutdown open.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
   });
 }
 
