@@ -1,6 +1,7 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { GraphError } from '../errors.js';
 import type { ApplicationPrincipal, DelegatedPrincipal, Principal } from './principal.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Turns an access token into the caller it names, or rejects it with an `unauthenticated` GraphError. */
 export interface TokenVerifier {
@@ -113,12 +114,16 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     issuer !== undefined &&
     (exactIssuers.includes(issuer) || issuerTemplates.some((template) => issuerForTenant(template, tenantId) === issuer));
 
+  const verified = new VerifiedTokenCache();
   return {
     async verify(token) {
+      const cached = verified.get(token);
+      if (cached !== undefined) return cached;
       const claims = await verifiedClaims(token, options.keys, verifyOptions);
       const principal = principalFromClaims(claims);
       // Only now is `tid` known to be signed, so only now can it choose the issuer the token must have.
       if (!acceptsIssuer(claims.iss, principal.tenantId)) throw unauthenticated(INVALID_ISSUER);
+      verified.set(token, principal, claims.exp! + options.clockToleranceSeconds);
       return principal;
     },
   };
