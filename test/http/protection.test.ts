@@ -99,6 +99,30 @@ describe('protection', () => {
     }
   });
 
+  it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
+    const h = await startHarness({ limits: { keepAliveTimeoutMs: 300 } });
+    try {
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (h.app.server.address() as { port: number }).port;
+      const { answer, closedByServer } = await new Promise<{ answer: string; closedByServer: boolean }>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('end', () => resolve({ answer: text, closedByServer: true }));
+        socket.setTimeout(5000, () => {
+          socket.destroy();
+          resolve({ answer: text, closedByServer: false });
+        });
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      });
+      assert.match(answer, /^HTTP\/1\.1 200/);
+      assert.match(answer, /Connection: keep-alive/i, 'the connection was kept open after the answer');
+      assert.ok(closedByServer, 'then closed by the server once idle');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('headers above the limit are 431, a slow client is 408, broken HTTP is 400 — each in Graph’s envelope', async () => {
     const h = await startHarness({ limits: { maxHeaderSize: 4096, headersTimeoutMs: 300, requestTimeoutMs: 300 } });
     try {
@@ -111,6 +135,16 @@ describe('protection', () => {
       const slow = envelopeOf(await raw(port, `GET ${OPERATIONS} HTTP/1.1\r\nHost: x\r\n`)); // never finishes its headers
       assert.equal(slow.status, 408);
       assert.equal(slow.body.error.code, 'requestTimeout');
+      const { token } = await h.user('slow@contoso.com');
+      const slowBody = envelopeOf(
+        await raw(
+          port,
+          `PATCH ${OPERATIONS}/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"status":',
+        ),
+      ); // authenticated, but the body never completes
+      assert.equal(slowBody.status, 408);
+      assert.equal(slowBody.body.error.code, 'requestTimeout');
       const broken = envelopeOf(await raw(port, 'NOT HTTP AT ALL\r\n\r\n'));
       assert.equal(broken.status, 400);
       assert.equal(broken.body.error.code, 'BadRequest');
