@@ -47,14 +47,14 @@ export function formatDateTimeOffset(ticks: Ticks): string {
     rest += TICKS_PER_MS;
     ms -= 1n;
   }
-  const date = new Date(Number(ms));
-  const year = date.getUTCFullYear();
-  const base =
-    `${String(year).padStart(4, '0')}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}` +
-    `T${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}`;
-  const fraction = (String(date.getUTCMilliseconds()).padStart(3, '0') + String(rest).padStart(4, '0')).replace(/0+$/, '');
-  return fraction ? `${base}.${fraction}Z` : `${base}Z`;
+  // The engine's own ISO writer does the calendar (years 0001–9999 come out as four digits); only the
+  // four sub-millisecond digits are ours to add. This runs for every date of every answer.
+  const iso = new Date(Number(ms)).toISOString(); // yyyy-MM-ddTHH:mm:ss.sssZ
+  const fraction = `${iso.slice(20, 23)}${String(rest).padStart(4, '0')}`.replace(TRAILING_ZEROS, '');
+  return fraction ? `${iso.slice(0, 20)}${fraction}Z` : `${iso.slice(0, 19)}Z`;
 }
+
+const TRAILING_ZEROS = /0+$/;
 
 export function ticksFromMilliseconds(ms: number): Ticks {
   return BigInt(Math.trunc(ms)) * TICKS_PER_MS;
@@ -82,6 +82,3 @@ function daysInMonth(year: number, month: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
