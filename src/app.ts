@@ -8,6 +8,7 @@ import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
 import { systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
+import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
@@ -18,6 +19,7 @@ import { batchRoutes } from './routes/batch.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
+import { passwordResetRoutes } from './routes/password-reset.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import type { Store } from './store/store.js';
 import { UserResolver } from './users/user-resolver.js';
@@ -65,6 +67,8 @@ export interface AppOptions {
   readonly overload?: OverloadOptions;
   /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** How emulated password resets behave: their duration and how many fail, and why. */
+  readonly passwordReset?: PasswordResetOptions;
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -121,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock();
   const users = new UserResolver(options.store.users);
   const service = new OperationService(options.store.operations, clock);
+  const resets = new PasswordResets(options.store.operations, clock, options.passwordReset);
   if (options.retention) scheduleRetention(app, new RetentionPurger(options.store.operations, clock, options.retention), options.retention.intervalMs);
   await app.register(async (api) => {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
@@ -129,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const version of API_VERSIONS) {
       // 7. routes: permission (403), user (404), then the domain
       await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
+      await api.register(passwordResetRoutes, { prefix: `/${version}`, version, users, resets });
       await api.register(batchRoutes, { prefix: `/${version}`, version, bodyLimit: limits.bodyLimit * MAX_BATCH_REQUESTS });
     }
   });

@@ -17,6 +17,8 @@ import {
   TOKEN_SETTINGS,
 } from './config.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
+import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
+import type { PasswordResetOptions } from './operations/password-reset.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -89,6 +91,7 @@ async function serve(argv: string[]): Promise<void> {
     retention: { retention: BigInt(retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
     throttling,
     overload: { maxEventLoopDelayMs },
+    passwordReset: passwordResetSettings(settings),
   });
   closeOnSignals(shutdownTimeoutMs, async () => {
     await app.close();
@@ -138,6 +141,24 @@ function durationSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SET
     throw new ConfigError(`--${setting.flag} (${setting.env}) must be a duration such as 30s, 10m or 24h, not '${text}'.`);
   }
   return seconds;
+}
+
+/** `--reset-duration` (0s allowed: finished at the first poll), `--reset-failure-rate`, `--reset-failure-reason`. */
+function passwordResetSettings(settings: { resetDuration: string; resetFailureRate: string; resetFailureReason: string }): PasswordResetOptions {
+  const { resetDuration, resetFailureRate, resetFailureReason } = SERVE_SETTINGS;
+  const seconds = parseDuration(settings.resetDuration);
+  if (seconds === undefined) {
+    throw new ConfigError(`--${resetDuration.flag} (${resetDuration.env}) must be a duration such as 5s, 2m or 0s, not '${settings.resetDuration}'.`);
+  }
+  const rate = /^\d*\.?\d+$/.test(settings.resetFailureRate.trim()) ? Number(settings.resetFailureRate) : NaN;
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new ConfigError(`--${resetFailureRate.flag} (${resetFailureRate.env}) must be a number from 0 to 1, not '${settings.resetFailureRate}'.`);
+  }
+  const reason = settings.resetFailureReason;
+  if (reason.trim() === '' || reason.length > OPERATION_PROPERTIES.statusDetail.maxLength) {
+    throw new ConfigError(`--${resetFailureReason.flag} (${resetFailureReason.env}) must be a non-empty text of at most ${OPERATION_PROPERTIES.statusDetail.maxLength} characters.`);
+  }
+  return { durationTicks: BigInt(seconds) * TICKS_PER_SECOND, failureRate: rate, failureReason: reason };
 }
 
 function rateLimitSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SETTINGS], text: string | undefined) {

@@ -44,6 +44,9 @@ export const SERVE_SETTINGS = {
   tlsCert: { flag: 'tls-cert', env: 'GRAPH_LRO_TLS_CERT', type: 'string', help: 'PEM certificate (chain) file: serve HTTPS. Needs --tls-key.' },
   tlsKey: { flag: 'tls-key', env: 'GRAPH_LRO_TLS_KEY', type: 'string', help: 'PEM private key file for --tls-cert.' },
   trustProxy: { flag: 'trust-proxy', env: 'GRAPH_LRO_TRUST_PROXY', type: 'boolean', help: 'Trust X-Forwarded-* (behind a load balancer), for nextLink and Location URLs.' },
+  resetDuration: { flag: 'reset-duration', env: 'GRAPH_LRO_RESET_DURATION', type: 'string', default: '5s', help: 'Password resets: time from the request to the finish (running from halfway); 0s finishes at the first poll.' },
+  resetFailureRate: { flag: 'reset-failure-rate', env: 'GRAPH_LRO_RESET_FAILURE_RATE', type: 'string', default: '0', help: 'Password resets: the share that fail, from 0 to 1.' },
+  resetFailureReason: { flag: 'reset-failure-reason', env: 'GRAPH_LRO_RESET_FAILURE_REASON', type: 'string', default: 'PasswordPolicyViolation', help: 'Password resets: the statusDetail of a failed reset.' },
 } as const satisfies Record<string, Setting>;
 
 export const TOKEN_SETTINGS = {

@@ -49,6 +49,22 @@ export interface LongRunningOperation {
    * retention counts from here, because `lastActionDateTime` is the client's to set, even to the past.
    */
   readonly finishedAt: Ticks | null;
+  /**
+   * Where the server itself drives the operation (a password reset), or absent/null when only clients
+   * change it. Internal, like `finishedAt`: never written out. See `schedule.ts`.
+   */
+  readonly schedule?: OperationSchedule | null;
+}
+
+/** The server's plan for an operation: `running` at `runAt`, then `outcome` at `finishAt` (server clock). */
+export interface OperationSchedule {
+  readonly runAt: Ticks;
+  readonly finishAt: Ticks;
+  readonly outcome: 'succeeded' | 'failed';
+  /** The `statusDetail` the operation finishes with: `ResetSuccess`, or the configured failure reason. */
+  readonly detail: string;
+  /** The `resourceLocation` the operation finishes with. */
+  readonly resourceLocation: string | null;
 }
 
 /** The properties a client may set, as validated values. */

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Filter } from './filter.js';
 import type { LongRunningOperation, OperationChanges, OperationProperty, Owner } from './long-running-operation.js';
 import { readOperationInput } from './operation-input.js';
+import { advance, advanceAllDue, retryAfterSeconds } from './schedule.js';
 import { canMove, isTerminal, statusValue } from './status.js';
 
 /** A condition on the entity's version, from `If-Match`: `*` (any existing entity) or a list of versions. */
@@ -49,21 +50,30 @@ export class OperationService {
     return operation;
   }
 
+  /** The operation, after any step its schedule has due now (every read and PATCH goes through here). */
   async get(owner: Owner, id: string): Promise<LongRunningOperation> {
-    const operation = await this.store.get(owner, id);
+    const stored = await this.store.get(owner, id);
+    const operation = stored?.schedule ? await advance(this.store, owner, stored, this.clock.now()) : stored;
     if (operation === undefined) throw notFound(id);
     return operation;
   }
 
   async list(owner: Owner, query: ListQuery): Promise<OperationPage> {
+    await advanceAllDue(this.store, owner, this.clock.now()); // so that $filter and $orderby see current statuses
     const rows = await this.store.list(owner, { ...query, limit: query.limit + 1 });
     if (rows.length <= query.limit) return { items: rows };
     const items = rows.slice(0, query.limit);
     return { items, next: cursorAfter(items[items.length - 1]!, query) };
   }
 
-  count(owner: Owner, filter?: Filter): Promise<number> {
+  async count(owner: Owner, filter?: Filter): Promise<number> {
+    await advanceAllDue(this.store, owner, this.clock.now());
     return this.store.count(owner, filter);
+  }
+
+  /** How long a poller should wait before asking again: until the next scheduled step; none once finished. */
+  pollAgainInSeconds(operation: LongRunningOperation): number | undefined {
+    return retryAfterSeconds(operation, this.clock.now());
   }
 
   /**

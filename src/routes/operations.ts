@@ -92,6 +92,8 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
       const user = await addressed(request, 'read');
       const { select } = itemOptions(request.query);
       const op = await service.get(user.owner, request.params.id!);
+      const pollAgain = service.pollAgainInSeconds(op);
+      if (pollAgain !== undefined) reply.header('Retry-After', String(pollAgain)); // while the operation is unfinished
       if (ifNoneMatchHits(request.headers['if-none-match'], op.version)) {
         return reply.code(304).header('ETag', etagOf(op.version)).send();
       }

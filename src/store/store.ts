@@ -30,12 +30,18 @@ export interface OperationStore {
    * Replaces the operation's client-writable fields and bumps its version, only if its version is still
    * `expectedVersion` and its status is still open (not terminal). Answers the stored row, or `undefined`
    * when no row matched (gone, changed meanwhile, or finished): the caller re-reads to tell which.
+   * The schedule is written by `insert` only: an update keeps the stored one, whatever `next` holds.
    */
   update(owner: Owner, next: LongRunningOperation, expectedVersion: number): Promise<LongRunningOperation | undefined>;
   /** Deletes the operation (only at `expectedVersion` when given); `true` when a row went. */
   delete(owner: Owner, id: string, expectedVersion?: number): Promise<boolean>;
   list(owner: Owner, query: ListQuery): Promise<LongRunningOperation[]>;
   count(owner: Owner, filter?: Filter): Promise<number>;
+  /**
+   * Up to `limit` of the owner's open operations whose schedule has a step due at `now`: `notStarted`
+   * with `runAt <= now`, or open with `finishAt <= now` (see `operations/schedule.ts`).
+   */
+  listDue(owner: Owner, now: Ticks, limit: number): Promise<LongRunningOperation[]>;
   /**
    * Deletes up to `limit` operations of any owner that finished before `finishedBefore`; answers how many
    * went. Safe to run from every instance at once: a row deleted twice is deleted once.

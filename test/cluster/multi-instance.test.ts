@@ -93,6 +93,7 @@ await describePostgres('several instances on one PostgreSQL schema', () => {
         [
           [1, 1],
           [2, 1],
+          [3, 1],
         ],
         'each migration recorded exactly once',
       );

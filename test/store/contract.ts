@@ -13,6 +13,7 @@ import { OPERATION_STATUSES, statusValue, type OperationStatus } from '../../src
 import type { OrderKey, SortValue, Store } from '../../src/store/store.js';
 import { operationFilterContract } from './filter-contract.js';
 import { retentionContract } from './retention-contract.js';
+import { scheduleContract } from './schedule-contract.js';
 
 /**
  * The behaviour every store engine must share. Each engine's test file calls this with a factory that
@@ -21,6 +22,7 @@ import { retentionContract } from './retention-contract.js';
 export function operationStoreContract(name: string, open: () => Promise<Store>): void {
   operationFilterContract(name, open);
   retentionContract(name, open);
+  scheduleContract(name, test);
   function test(title: string, body: (store: Store) => Promise<void>): void {
     it(title, async () => {
       const store = await open();

@@ -186,6 +186,7 @@ function specifics(): void {
           operations_by_created: 'user_id, tenant_id, created_ticks, id',
           operations_by_finished: 'finished_ticks', // retention reads across owners
           operations_by_last_action: 'user_id, tenant_id, last_action_ticks, id',
+          operations_by_schedule: 'user_id, tenant_id, run_at_ticks', // partial: scheduled rows only
           operations_by_status: 'user_id, tenant_id, status, id',
           operations_pkey: 'user_id, tenant_id, id',
         },
@@ -195,7 +196,7 @@ function specifics(): void {
          WHERE table_schema = $1 AND table_name = 'operations' AND data_type = 'text'`,
         [store.schema],
       );
-      assert.equal(collations.rows.length, 5);
+      assert.equal(collations.rows.length, 7);
       for (const row of collations.rows) assert.equal(row.collation_name, 'C', row.column_name);
       // Bytewise even against the database's own collation: upper case before lower case.
       await store.operations.insert(owner, { ...stored, id: 'a' });
@@ -216,6 +217,23 @@ function specifics(): void {
                       VALUES ('t', 'u', $1, 0, 0, $2, 1)`;
       await client.query(insert, ['ok', 3]);
       await assert.rejects(client.query(insert, ['bad', 4]), /check constraint/);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('the schema refuses a partial schedule, one that finishes before it runs, and an unknown outcome', async () => {
+    const store = await openFreshPostgresStore();
+    const client = await connectPostgres(store.schema);
+    try {
+      const insert = `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version, run_at_ticks, finish_at_ticks, outcome)
+                      VALUES ('t', 'u', $1, 0, 0, 0, 1, $2, $3, $4)`;
+      await client.query(insert, ['ok', 1, 2, 1]);
+      await client.query(insert, ['none', null, null, null]);
+      for (const [id, runAt, finishAt, outcome] of [['no-finish', 1, null, 0], ['no-outcome', 1, 2, null], ['backwards', 2, 1, 0], ['outcome', 1, 2, 2]]) {
+        await assert.rejects(client.query(insert, [id, runAt, finishAt, outcome]), /check constraint/, String(id));
+      }
     } finally {
       await client.end();
       await store.close();

@@ -84,6 +84,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE secrets (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'operation schedules',
+    // The server's plan for operations it drives itself (password resets), all NULL for the others:
+    // running at run_at_ticks, finished at finish_at_ticks with outcome (0 succeeded, 1 failed),
+    // outcome_detail as statusDetail and outcome_location as resourceLocation. Nullable columns without
+    // defaults rewrite no rows, and the check is NOT VALID because every existing row is unscheduled (all
+    // NULL), so the migration does not scan the table to prove it; new and updated rows are checked.
+    // The partial index holds only scheduled rows and leads with the distribution column, so looking for
+    // an owner's due steps stays on one shard and costs nothing when they have none.
+    sql: `
+      ALTER TABLE operations
+        ADD COLUMN run_at_ticks bigint,
+        ADD COLUMN finish_at_ticks bigint,
+        ADD COLUMN outcome smallint,
+        ADD COLUMN outcome_detail text COLLATE "C",
+        ADD COLUMN outcome_location text COLLATE "C",
+        ADD CONSTRAINT operations_schedule_whole CHECK (
+          (run_at_ticks IS NULL) = (finish_at_ticks IS NULL) AND (run_at_ticks IS NULL) = (outcome IS NULL)
+          AND run_at_ticks <= finish_at_ticks AND outcome IN (0, 1)
+        ) NOT VALID;
+      CREATE INDEX operations_by_schedule ON operations (user_id, tenant_id, run_at_ticks) WHERE run_at_ticks IS NOT NULL;
+    `,
+  },
 ];
 
 /** The newest schema version this release knows. */

@@ -1,7 +1,16 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
 import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
-import { countSql, listSql, OPERATION_COLUMNS, operationFromRow, POSTGRES, type OperationRow } from '../sql/operation-query.js';
+import {
+  countSql,
+  dueSql,
+  listSql,
+  OPERATION_COLUMNS,
+  operationFromRow,
+  POSTGRES,
+  scheduleColumns,
+  type OperationRow,
+} from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
 import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
 import { migrate, quoteIdentifier } from './migrations.js';
@@ -112,7 +121,8 @@ const OPEN_STATUS_VALUES = OPEN_STATUSES.map(statusValue);
 const STATEMENTS = {
   insert: {
     name: 'graph-lro/operations/insert',
-    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
   },
   get: { name: 'graph-lro/operations/get', text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}` },
   // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
@@ -191,6 +201,7 @@ function operationStore(pool: pg.Pool): OperationStore {
           op.resourceLocation,
           op.version,
           op.finishedAt,
+          ...scheduleColumns(op),
         ]),
       );
     },
@@ -223,6 +234,9 @@ function operationStore(pool: pg.Pool): OperationStore {
     },
     list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => Number((await rows<{ count: bigint }>(countSql(POSTGRES, owner, filter)))[0]!.count),
+    // Named: unlike a listing's, its text is the same for every call, and every listing runs it first.
+    listDue: async (owner, now, limit) =>
+      (await rows<OperationRow>({ name: 'graph-lro/operations/list-due', ...dueSql(POSTGRES, owner, now, limit) })).map((row) => operationFromRow(row)!),
     purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
   };
 }

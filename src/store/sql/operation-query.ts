@@ -1,6 +1,6 @@
 import type { CompareOp, Filter, FilterValue, MatchFn } from '../../operations/filter.js';
-import type { LongRunningOperation, OperationProperty, Owner } from '../../operations/long-running-operation.js';
-import { statusFromValue } from '../../operations/status.js';
+import type { LongRunningOperation, OperationProperty, OperationSchedule, Owner } from '../../operations/long-running-operation.js';
+import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
 import type { ListQuery, OrderKey, SortValue } from '../store.js';
 
 /**
@@ -60,7 +60,9 @@ export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
   resourceLocation: { name: 'resource_location', nullable: true },
 };
 
-export const OPERATION_COLUMNS = 'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks';
+export const OPERATION_COLUMNS =
+  'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks, ' +
+  'run_at_ticks, finish_at_ticks, outcome, outcome_detail, outcome_location';
 
 /** A row of {@link OPERATION_COLUMNS}; engines differ only in how small integers come back. */
 export interface OperationRow {
@@ -72,11 +74,16 @@ export interface OperationRow {
   readonly resource_location: string | null;
   readonly version: number | bigint;
   readonly finished_ticks: bigint | null;
+  readonly run_at_ticks: bigint | null;
+  readonly finish_at_ticks: bigint | null;
+  readonly outcome: number | bigint | null;
+  readonly outcome_detail: string | null;
+  readonly outcome_location: string | null;
 }
 
 export function operationFromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
   if (row === undefined) return undefined;
-  return {
+  const operation: LongRunningOperation = {
     id: row.id,
     createdDateTime: row.created_ticks,
     lastActionDateTime: row.last_action_ticks,
@@ -86,6 +93,27 @@ export function operationFromRow(row: OperationRow | undefined): LongRunningOper
     version: Number(row.version),
     finishedAt: row.finished_ticks,
   };
+  // Absent, not null, without a schedule: most operations have none, and they read back as they were written.
+  const schedule = scheduleFromRow(row);
+  return schedule === undefined ? operation : { ...operation, schedule };
+}
+
+/** The `outcome` column: the terminal status a schedule ends in. */
+const OUTCOMES = ['succeeded', 'failed'] as const;
+
+function scheduleFromRow(row: OperationRow): OperationSchedule | undefined {
+  const { run_at_ticks: runAt, finish_at_ticks: finishAt } = row;
+  if (runAt === null || finishAt === null) return undefined;
+  const outcome = OUTCOMES[Number(row.outcome)];
+  if (outcome === undefined) throw new RangeError(`no schedule outcome has the value ${row.outcome}`);
+  return { runAt, finishAt, outcome, detail: row.outcome_detail ?? '', resourceLocation: row.outcome_location };
+}
+
+/** The values of the schedule's columns (`run_at_ticks` … `outcome_location`), all NULL without a schedule. */
+export function scheduleColumns(operation: LongRunningOperation): [bigint | null, bigint | null, number | null, string | null, string | null] {
+  const schedule = operation.schedule;
+  if (!schedule) return [null, null, null, null, null];
+  return [schedule.runAt, schedule.finishAt, OUTCOMES.indexOf(schedule.outcome), schedule.detail, schedule.resourceLocation];
 }
 
 export interface SqlQuery {
@@ -128,6 +156,22 @@ export function countSql(dialect: Dialect, owner: Owner, filter: Filter | undefi
   const conditions = [ownerCondition(sql, owner)];
   if (filter) conditions.push(sql.filter(filter));
   return { text: `SELECT COUNT(*) AS count FROM operations WHERE ${conditions.join(' AND ')}`, values: sql.values };
+}
+
+/**
+ * The owner's open operations with a scheduled step due at `now` (`OperationStore.listDue`). The bound on
+ * `run_at_ticks` (never after `finish_at_ticks`) lets the partial index on it seek to the few scheduled rows.
+ */
+export function dueSql(dialect: Dialect, owner: Owner, now: bigint, limit: number): SqlQuery {
+  const sql = new Builder(dialect);
+  // Bound in the order the placeholders appear: SQLite's `?` are positional.
+  const conditions = [
+    ownerCondition(sql, owner),
+    `run_at_ticks <= ${sql.bind(now)}`,
+    `status IN (${OPEN_STATUSES.map((status) => sql.bind(statusValue(status))).join(', ')})`,
+    `(status = ${sql.bind(statusValue('notStarted'))} OR finish_at_ticks <= ${sql.bind(now)})`,
+  ];
+  return { text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
 }
 
 function ownerCondition(sql: Builder, owner: Owner): string {

@@ -53,6 +53,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'operation schedules',
+    // The server's plan for operations it drives itself (password resets), all NULL for the others:
+    // running at run_at_ticks, finished at finish_at_ticks with outcome (0 succeeded, 1 failed),
+    // outcome_detail as statusDetail and outcome_location as resourceLocation. The partial index holds
+    // only scheduled rows, so looking for an owner's due steps costs nothing when they have none.
+    sql: `
+      ALTER TABLE operations ADD COLUMN run_at_ticks INTEGER;
+      ALTER TABLE operations ADD COLUMN finish_at_ticks INTEGER;
+      ALTER TABLE operations ADD COLUMN outcome INTEGER CHECK (outcome IN (0, 1));
+      ALTER TABLE operations ADD COLUMN outcome_detail TEXT;
+      ALTER TABLE operations ADD COLUMN outcome_location TEXT;
+      CREATE INDEX operations_by_schedule ON operations (tenant_id, user_id, run_at_ticks) WHERE run_at_ticks IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the database up to the latest schema; running it again changes nothing. */

@@ -3,7 +3,17 @@ import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
 import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
 import { countsByStatus } from '../status-counts.js';
-import { countSql, listSql, OPERATION_COLUMNS, operationFromRow, SQLITE, type OperationRow, type SqlQuery } from '../sql/operation-query.js';
+import {
+  countSql,
+  dueSql,
+  listSql,
+  OPERATION_COLUMNS,
+  operationFromRow,
+  scheduleColumns,
+  SQLITE,
+  type OperationRow,
+  type SqlQuery,
+} from '../sql/operation-query.js';
 import type { DirectoryUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -54,22 +64,22 @@ const OPEN_STATUS_LIST = Object.keys(OPEN_STATUS_PARAMS).map((name) => `@${name}
 function operationStore(db: Connection): OperationStore {
   const insert = db.prepare(
     `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
-     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks)`,
+     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks,
+             @runAtTicks, @finishAtTicks, @outcome, @outcomeDetail, @outcomeLocation)`,
   );
   const select = reader<OperationRow>(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}`);
-  // Not UPDATE … RETURNING: read through better-sqlite3's get() it leaves the statement open, which holds a
-  // read snapshot that stops SQLite from ever checkpointing the WAL. Run it, then read the row back.
-  const update = db.prepare(
+  // UPDATE … RETURNING, one atomic statement, read with all(): through better-sqlite3's get() it would stay
+  // open, holding a read snapshot that stops SQLite from ever checkpointing the WAL; all() steps it to the
+  // end and resets it.
+  const update = reader<OperationRow>(
+    db,
     `UPDATE operations
      SET last_action_ticks = @lastActionTicks, status = @status, status_detail = @statusDetail,
          resource_location = @resourceLocation, finished_ticks = @finishedTicks, version = version + 1
-     WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})`,
+     WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})
+     RETURNING ${OPERATION_COLUMNS}`,
   );
   const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
-  // One transaction so the row read back is the one this UPDATE wrote, not another process's later change.
-  const updateAndRead = db.transaction((params: Record<string, unknown>) =>
-    update.run(params).changes === 0 ? undefined : select.get(params),
-  );
   const queries = new QueryStatements(db);
   // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
   const purge = db.prepare(
@@ -83,16 +93,18 @@ function operationStore(db: Connection): OperationStore {
     },
     get: async (owner, id) => operationFromRow(select.get({ ...owner, id })),
     update: async (owner, next, expectedVersion) =>
-      operationFromRow(updateAndRead({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })),
+      operationFromRow(update.all({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })[0]),
     delete: async (owner, id, expectedVersion) =>
       remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
     list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
+    listDue: async (owner, now, limit) => queries.all(dueSql(SQLITE, owner, now, limit)).map((row) => operationFromRow(row)!),
     purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
   };
 }
 
 function operationParams(owner: Owner, operation: LongRunningOperation): Record<string, unknown> {
+  const [runAtTicks, finishAtTicks, outcome, outcomeDetail, outcomeLocation] = scheduleColumns(operation);
   return {
     tenantId: owner.tenantId,
     userId: owner.userId,
@@ -104,6 +116,11 @@ function operationParams(owner: Owner, operation: LongRunningOperation): Record<
     resourceLocation: operation.resourceLocation,
     version: operation.version,
     finishedTicks: operation.finishedAt,
+    runAtTicks,
+    finishAtTicks,
+    outcome,
+    outcomeDetail,
+    outcomeLocation,
   };
 }
 

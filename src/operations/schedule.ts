@@ -1,0 +1,82 @@
+import type { OperationStore } from '../store/store.js';
+import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
+import type { LongRunningOperation, Owner } from './long-running-operation.js';
+import { isTerminal } from './status.js';
+
+/**
+ * Operations the server drives itself (password resets), evaluated lazily against the service's clock:
+ * nothing runs in the background. Before the service answers with an operation, a step its schedule says
+ * is due is written through the store's conditional update, so racing instances write it once (a loser
+ * re-reads and decides again), a controllable clock can jump past steps, and every instance on the same
+ * database tells the same story. A client that finishes the operation first wins: a finished operation
+ * has no steps left.
+ */
+
+/**
+ * The operation as its schedule has it at `now`, or `undefined` when no step is due. Steps are dated by
+ * the schedule, not by when they are noticed, so the answer does not depend on when anyone polls.
+ */
+export function dueStep(op: LongRunningOperation, now: Ticks): LongRunningOperation | undefined {
+  const schedule = op.schedule;
+  if (!schedule || isTerminal(op.status)) return undefined;
+  if (now >= schedule.finishAt) {
+    return {
+      ...op,
+      status: schedule.outcome,
+      statusDetail: schedule.detail,
+      resourceLocation: schedule.resourceLocation,
+      lastActionDateTime: schedule.finishAt,
+      finishedAt: schedule.finishAt,
+    };
+  }
+  if (now >= schedule.runAt && op.status === 'notStarted') return { ...op, status: 'running', lastActionDateTime: schedule.runAt };
+  return undefined;
+}
+
+/** Attempts to write a due step while other writers keep changing the operation; each lost round means one of them won. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Writes the step of `op`'s schedule due at `now`, if any. Answers the operation as stored afterwards, or
+ * `undefined` when it was deleted meanwhile.
+ */
+export async function advance(store: OperationStore, owner: Owner, op: LongRunningOperation, now: Ticks): Promise<LongRunningOperation | undefined> {
+  let current: LongRunningOperation | undefined = op;
+  for (let attempt = 0; current !== undefined && attempt < MAX_ATTEMPTS; attempt++) {
+    const next = dueStep(current, now);
+    if (next === undefined) return current;
+    const stored = await store.update(owner, next, current.version);
+    if (stored !== undefined) return stored;
+    current = await store.get(owner, op.id);
+  }
+  return current;
+}
+
+const DUE_BATCH = 100;
+const MAX_DUE_BATCHES = 10;
+
+/**
+ * Advances every operation of `owner` with a step due at `now`, so that a listing, `$filter`, `$orderby`
+ * and `$count` see them as they are. For an owner without due steps this is one index lookup that finds
+ * nothing.
+ */
+export async function advanceAllDue(store: OperationStore, owner: Owner, now: Ticks): Promise<void> {
+  for (let batch = 0; batch < MAX_DUE_BATCHES; batch++) {
+    const due = await store.listDue(owner, now, DUE_BATCH);
+    for (const op of due) await advance(store, owner, op, now);
+    if (due.length < DUE_BATCH) return;
+  }
+}
+
+/**
+ * `Retry-After` for a poll of an unfinished operation: whole seconds until its next scheduled step, at
+ * least 1; 1 for an open operation without a schedule; `undefined` once it has finished.
+ */
+export function retryAfterSeconds(op: LongRunningOperation, now: Ticks): number | undefined {
+  if (isTerminal(op.status)) return undefined;
+  const schedule = op.schedule;
+  if (!schedule) return 1;
+  const next = op.status === 'notStarted' && schedule.runAt > now ? schedule.runAt : schedule.finishAt;
+  const seconds = (next - now + TICKS_PER_SECOND - 1n) / TICKS_PER_SECOND; // rounded up
+  return seconds < 1n ? 1 : Number(seconds);
+}

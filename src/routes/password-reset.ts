@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GraphError } from '../errors.js';
+import type { ApiVersion } from '../graph/odata-context.js';
+import { requestOrigin } from '../graph/request-origin.js';
+import { authorizePasswordReset, PASSWORD_METHOD_ID, type PasswordResets } from '../operations/password-reset.js';
+import type { UserResolver } from '../users/user-resolver.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+export interface PasswordResetRoutesOptions {
+  readonly version: ApiVersion;
+  readonly users: UserResolver;
+  readonly resets: PasswordResets;
+}
+
+interface Params {
+  userKey: string;
+  methodId: string;
+}
+
+/**
+ * Opaque routing parameters after the operation's URL, as Graph's own `Location` carries
+ * (`?aadgdc=…&aadgsu=…`): clients must poll the URL as given, and the item GET ignores them.
+ */
+const LOCATION_QUERY = 'aadgdc=LOCAL&aadgsu=graph-lro';
+
+/**
+ * `POST /users/{id | userPrincipalName}/authentication/methods/{passwordMethodId}/resetPassword`, and the
+ * older `…/passwordMethods/{id}/resetPassword`: `202 Accepted` with the `Location` of a longRunningOperation
+ * of the target user to poll (by its object id, however the user was named) and `Retry-After`. No `/me`
+ * form: nobody resets their own password this way.
+ */
+export async function passwordResetRoutes(app: FastifyInstance, options: PasswordResetRoutesOptions): Promise<void> {
+  const { version, users, resets } = options;
+
+  for (const url of [
+    '/users/:userKey/authentication/methods/:methodId/resetPassword',
+    '/users/:userKey/authentication/passwordMethods/:methodId/resetPassword',
+  ]) {
+    app.post(url, async (request: FastifyRequest<{ Params: Params }>, reply) => {
+      const { principal } = request;
+      authorizePasswordReset(principal, users.target(principal, request.params.userKey));
+      const user = await users.resolve(principal, request.params.userKey);
+      if (request.params.methodId.toLowerCase() !== PASSWORD_METHOD_ID) {
+        throw new GraphError('itemNotFound', `The password authentication method '${request.params.methodId}' does not exist.`);
+      }
+      const root = `${requestOrigin(request)}/${version}`;
+      const authentication = `${root}/users/${user.owner.userId}/authentication`;
+      const started = await resets.start(user.owner, request.body, `${authentication}/methods/${PASSWORD_METHOD_ID}`);
+      reply
+        .code(202)
+        .header('Location', `${authentication}/operations/${started.operation.id}?${LOCATION_QUERY}`)
+        .header('Retry-After', String(started.retryAfterSeconds));
+      if (started.generatedPassword === undefined) return reply.send(); // the caller chose the password: no body
+      return reply.send({
+        '@odata.context': `${root}/$metadata#microsoft.graph.passwordResetResponse`,
+        newPassword: started.generatedPassword,
+      });
+    });
+    methodNotAllowed(app, url, ['POST']);
+  }
+}
