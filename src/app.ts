@@ -107,6 +107,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Graph takes JSON bodies only: any other media type is 415 (Fastify would otherwise hand text/plain through).
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (prototype-poisoning checks included), except that an empty body is no body:
+  // clients send `Content-Type: application/json` on every request, DELETE included. Where a route needs a
+  // body, its own validation answers 400.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : json(request, body as string, done),
+  );
 
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer

@@ -112,6 +112,10 @@ describe('operations routes', () => {
     assert.equal(gone.json.error.code, 'itemNotFound');
     const again = await h.request(token, { method: 'DELETE', url: `${OPERATIONS}/${op.id}` });
     assert.equal(again.statusCode, 404);
+    // clients send a JSON content type on every request: an empty body is no body, not malformed JSON
+    const other = await create();
+    const withType = await h.request(token, { method: 'DELETE', url: `${OPERATIONS}/${other.id}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(withType.statusCode, 204);
   });
 
   it('/users/{id} and /users/{userPrincipalName} address the same operations as /me, under v1.0 and beta', async () => {
