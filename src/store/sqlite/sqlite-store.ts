@@ -68,9 +68,9 @@ function operationStore(db: Connection): OperationStore {
              @runAtTicks, @finishAtTicks, @outcome, @outcomeDetail, @outcomeLocation)`,
   );
   const select = reader<OperationRow>(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}`);
-  // UPDATE … RETURNING, one atomic statement, read with all(): through better-sqlite3's get() it would stay
-  // open, holding a read snapshot that stops SQLite from ever checkpointing the WAL; all() steps it to the
-  // end and resets it.
+  // UPDATE … RETURNING, one atomic statement, read with all(): better-sqlite3's get() resets the statement
+  // before it reaches SQLITE_DONE, the point where SQLite runs its automatic WAL checkpoint, so the WAL would
+  // grow without bound (measured: 91 MiB in 12 s); all() steps it to the end.
   const update = reader<OperationRow>(
     db,
     `UPDATE operations

@@ -1,0 +1,958 @@
+/**
+ * graph-lro against its ceiling: the same storage work on the same seeded database, served by a minimal
+ * `node:http` server (bench/ceiling-*.ts). Loads both with autocannon, alternating A/B, and reports
+ * throughput, latency, memory and start-up time side by side.
+ *
+ *   npm run bench                       # sqlite + postgres, 1k + 1M rows, 10 + 100 connections, 10 s, 2 rounds
+ *   npm run bench -- --quick            # smoke run: 1k rows, 3 s, 1 round (~1–2 min)
+ *   npm run bench -- --engines sqlite --rows 1000 --connections 10,100 --duration 10 --rounds 2
+ *
+ * Results: bench/results/<ISO date>-<engines>-<rows>.json and bench/results/latest.md.
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import ts from 'typescript';
+import { openSqliteDatabase } from '../src/store/sqlite/sqlite-store.js';
+import { DATABASE_FILE, dropPostgresSchema, seedPostgres, seedSqlite, type SeedResult } from './seed.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const COLLECTION = '/v1.0/me/authentication/operations';
+const DEFAULT_DATABASE_URL =
+  process.env.GRAPH_LRO_BENCH_DATABASE_URL ?? process.env.GRAPH_LRO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+type Engine = 'sqlite' | 'postgres';
+type ScenarioName = 'patch' | 'get' | 'list';
+type Side = 'graph-lro' | 'ceiling';
+const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+const SCENARIOS: readonly ScenarioName[] = ['patch', 'get', 'list'];
+const SCENARIO_TITLES: Record<ScenarioName, string> = {
+  patch: 'PATCH one (random id)',
+  get: 'GET one (random id)',
+  list: 'GET page ($top=100)',
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  readonly rows: number[];
+  readonly engines: Engine[];
+  readonly connections: number[];
+  readonly scenarios: ScenarioName[];
+  readonly duration: number;
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly database: string;
+  readonly quick: boolean;
+  /** Run the ceilings through tsx instead of as transpiled JavaScript. */
+  readonly ceilingTsx: boolean;
+}
+
+const USAGE = `npm run bench -- [options]
+
+  --rows 1000,1000000        seeded operations (k/m suffixes work: 1k,1m)      default: both
+  --engines sqlite,postgres  storage engines                                    default: both
+  --connections 10,100       autocannon connections                             default: 10,100
+  --scenarios patch,get,list what to load                                       default: all three
+  --duration 10              seconds per measured run                           default: 10
+  --rounds 2                 A/B alternations per scenario and connection count default: 2
+  --warmup 2                 seconds of warm-up per server and scenario         default: 2
+  --database URL             PostgreSQL (a schema bench_<pid> is created, then dropped)
+                             default: $GRAPH_LRO_BENCH_DATABASE_URL or ${DEFAULT_DATABASE_URL}
+  --quick                    smoke run: rows 1000, duration 3, rounds 1 (explicit flags still win)
+  --ceiling-tsx              run the ceilings as \`node --import tsx bench/ceiling-*.ts\` (default: transpiled
+                             to bench/.build/ and run by plain node, as graph-lro runs from dist/, so that
+                             tsx's loader does not count in the ceiling's start-up time and RSS)
+`;
+
+function readOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string' },
+      engines: { type: 'string' },
+      connections: { type: 'string' },
+      scenarios: { type: 'string' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      database: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'ceiling-tsx': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const list = (text: string, what: string) => {
+    const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    if (items.length === 0) throw new UsageError(`--${what} needs at least one value`);
+    return items;
+  };
+  const count = (text: string, what: string, min: number) => {
+    const match = /^(\d[\d_]*)([km]?)$/i.exec(text.trim());
+    const value = match ? Number(match[1]!.replaceAll('_', '')) * ({ k: 1e3, m: 1e6 }[match[2]!.toLowerCase()] ?? 1) : NaN;
+    if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${what}: '${text}' is not a whole number ≥ ${min}`);
+    return value;
+  };
+  const oneOf = <T extends string>(text: string, allowed: readonly T[], what: string): T => {
+    if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${what}: '${text}' is not one of ${allowed.join(', ')}`);
+    return text as T;
+  };
+  return {
+    rows: list(values.rows ?? (quick ? '1000' : '1000,1000000'), 'rows').map((text) => count(text, 'rows', 100)),
+    engines: [...new Set(list(values.engines ?? ENGINES.join(','), 'engines').map((text) => oneOf(text, ENGINES, 'engines')))],
+    connections: list(values.connections ?? '10,100', 'connections').map((text) => count(text, 'connections', 1)),
+    scenarios: [...new Set(list(values.scenarios ?? SCENARIOS.join(','), 'scenarios').map((text) => oneOf(text, SCENARIOS, 'scenarios')))],
+    duration: count(values.duration ?? (quick ? '3' : '10'), 'duration', 1),
+    rounds: count(values.rounds ?? (quick ? '1' : '2'), 'rounds', 1),
+    warmup: count(values.warmup ?? '2', 'warmup', 0),
+    database: values.database ?? DEFAULT_DATABASE_URL,
+    quick,
+    ceilingTsx: values['ceiling-tsx'],
+  };
+}
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes: every one is tracked, and none outlives the runner (exit, Ctrl-C, SIGTERM, a crash).
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+const schemas = new Set<{ url: string; schema: string }>();
+
+interface Server {
+  readonly side: Side;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly origin: string;
+  /** The last 64 KiB of stdout and stderr, for diagnostics and the token. */
+  output(): string;
+  /** Resolves with the exit code once the process is gone. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Preloaded into every server: a runner killed outright (SIGKILL runs no cleanup) leaves its servers with a
+ * new parent, and they then stop as if told to (SIGTERM: graph-lro closes its store). A 1 s unref'd timer.
+ */
+const EXIT_WITH_PARENT =
+  'data:text/javascript,const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGTERM"); }, 1000).unref();';
+
+function startServer(side: Side, args: string[], port: number): Server {
+  args = ['--import', EXIT_WITH_PARENT, ...args];
+  const env = { ...process.env };
+  // Settings from the environment (rate limits, pool size…) would silently change what is measured.
+  for (const key of Object.keys(env)) if (key.startsWith('GRAPH_LRO_')) delete env[key];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-65_536);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${side}: ${args.join(' ')}`);
+  return { side, child, pid: child.pid, port, origin: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  return (cleaning ??= (async () => {
+    await Promise.all(
+      [...children].map(async (child) => {
+        child.kill('SIGTERM');
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await gone;
+        clearTimeout(timer);
+      }),
+    );
+    for (const { url, schema } of schemas) await dropPostgresSchema(url, schema).catch(() => undefined);
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  })());
+}
+
+function onSignal(signal: NodeJS.Signals, code: number): void {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the servers and cleaning up…\n`);
+    cleanup().finally(() => process.exit(code));
+  });
+}
+onSignal('SIGINT', 130);
+onSignal('SIGTERM', 143);
+onSignal('SIGHUP', 129);
+// Last resort, synchronous: no server and no temporary database survive the runner.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * The ceilings as plain JavaScript in bench/.build/ (TypeScript's transpileModule: no type check, no
+ * bundling), so both sides start as compiled code: graph-lro from dist/, the ceiling from here. Inside the
+ * repository so that `better-sqlite3` and `pg` resolve from its node_modules.
+ */
+function ceilingCommand(engine: Engine, useTsx: boolean): string[] {
+  const source = join(ROOT, 'bench', `ceiling-${engine}.ts`);
+  if (useTsx) return ['--import', 'tsx', source];
+  const out = join(ROOT, 'bench', '.build');
+  mkdirSync(out, { recursive: true });
+  for (const name of ['ceiling-common', `ceiling-${engine}`]) {
+    const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'bench', `${name}.ts`), 'utf8'), {
+      fileName: `${name}.ts`,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    });
+    writeFileSync(join(out, `${name}.js`), outputText);
+  }
+  return [join(out, `ceiling-${engine}.js`)];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP helpers
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+function call(origin: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, origin);
+    const request = httpRequest(
+      url,
+      { method, agent: false, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.setTimeout(10_000, () => request.destroy(new Error(`${method} ${path}: no answer in 10 s`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `path` answers 200; the milliseconds since `spawnedAt`. */
+async function firstAnswer(server: Server, path: string, spawnedAt: number, headers: Record<string, string> = {}): Promise<number> {
+  const deadline = spawnedAt + 60_000;
+  while (performance.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`${server.side} exited with code ${server.child.exitCode}:\n${server.output()}`);
+    try {
+      const answer = await call(server.origin, 'GET', path, headers);
+      if (answer.status === 200) return performance.now() - spawnedAt;
+      if (answer.status !== 503) throw new Error(`${server.side}: GET ${path} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ECONNREFUSED' && code !== 'ECONNRESET') throw error;
+    }
+    await sleep(5);
+  }
+  throw new Error(`${server.side} did not answer GET ${path} within 60 s:\n${server.output()}`);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measurements
+
+/** VmRSS and VmHWM (peak) of a process, in KiB. */
+function memory(pid: number): { rssKiB: number; peakKiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+interface LoadResult {
+  readonly side: Side;
+  readonly round: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly ok2xx: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly statusCodes: Record<string, number>;
+  readonly rssKiB: number;
+  readonly walBytes?: number;
+  /** The machine's 1-minute load average when the run ended: other work on the machine shows here. */
+  readonly loadAverage: number;
+}
+
+interface Target {
+  readonly server: Server;
+  readonly headers: Record<string, string>;
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+function requestsFor(scenario: ScenarioName, ids: SeedResult): autocannon.Request[] {
+  switch (scenario) {
+    case 'patch': {
+      const patch = (): { path: string; body: string } => ({
+        path: `${COLLECTION}/${pick(ids.open)}`,
+        body: JSON.stringify({ status: 'running', statusDetail: `bench ${Math.random().toString(36).slice(2, 12)}` }),
+      });
+      return [
+        {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          ...patch(),
+          setupRequest: (request) => ({ ...request, ...patch() }),
+        },
+      ];
+    }
+    case 'get':
+      return [{ method: 'GET', path: `${COLLECTION}/${ids.all[0]}`, setupRequest: (request) => ({ ...request, path: `${COLLECTION}/${pick(ids.all)}` }) }];
+    case 'list':
+      return [{ method: 'GET', path: `${COLLECTION}?$top=100` }];
+  }
+}
+
+function load(target: Target, requests: autocannon.Request[], connections: number, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url: target.server.origin, connections, duration: seconds, headers: target.headers, requests, timeout: 10 },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('error', reject);
+  });
+}
+
+function summarizeLoad(side: Side, round: number, result: autocannon.Result, server: Server, walPath?: string): LoadResult {
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
+  return {
+    side,
+    round,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result['2xx'] + result.non2xx,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    rssKiB: memory(server.pid).rssKiB,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+    ...(walPath !== undefined && { walBytes: fileSize(walPath) }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One engine and row count
+
+interface SideSummary {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly non2xxRatio: number;
+}
+
+interface ScenarioResult {
+  readonly scenario: ScenarioName;
+  readonly connections: number;
+  readonly runs: LoadResult[];
+  readonly graphLro: SideSummary;
+  readonly ceiling: SideSummary;
+  /** graph-lro req/s ÷ ceiling req/s, each averaged over the rounds. */
+  readonly ratio: number;
+  /** The lowest and highest ratio of a single round (A and B of the same round): the noise. */
+  readonly ratioRange: [number, number];
+}
+
+interface Verification {
+  readonly ok: boolean;
+  readonly checks: number;
+  readonly problems: string[];
+}
+
+interface EngineResult {
+  readonly engine: Engine;
+  readonly rows: number;
+  readonly seed: { seconds: number; phases: Record<string, number>; statusCounts: Record<string, number>; location: string };
+  readonly startupMs: { graphLro: number; ceiling: number };
+  readonly synchronous: { graphLro: string; ceiling: string };
+  readonly verification: Verification;
+  readonly scenarios: ScenarioResult[];
+  readonly memory: {
+    graphLro: { rssKiB: number; peakKiB: number };
+    ceiling: { rssKiB: number; peakKiB: number };
+    /** graph-lro RSS ÷ ceiling RSS after the load. */
+    rssRatio: number;
+  };
+  readonly storage: Record<string, number>;
+  /** SQLite, after the load with both servers still up: can a checkpoint take the whole WAL? */
+  readonly walCheckpoint?: WalCheckpoint;
+  readonly graphLroLogErrors: string[];
+  readonly valid: boolean;
+}
+
+const SQLITE_SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+async function benchEngine(engine: Engine, rows: number, options: Options): Promise<EngineResult> {
+  const tag = `[${engine} ${rows.toLocaleString('en')}]`;
+  const log = (line: string) => process.stdout.write(`${tag} ${line}\n`);
+
+  // 1. Seed, straight into the store.
+  let seeded: SeedResult;
+  let location: string;
+  let dataDir = '';
+  let schema = '';
+  if (engine === 'sqlite') {
+    dataDir = mkdtempSync(join(tmpdir(), 'graph-lro-bench-'));
+    tempDirs.add(dataDir);
+    location = dataDir;
+    seeded = seedSqlite(dataDir, rows);
+  } else {
+    schema = `bench_${process.pid}`;
+    const entry = { url: options.database, schema };
+    schemas.add(entry);
+    await dropPostgresSchema(options.database, schema);
+    location = `schema ${schema}`;
+    seeded = await seedPostgres(options.database, schema, rows);
+  }
+  log(`seeded in ${seeded.seconds.toFixed(1)} s (${Object.entries(seeded.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}) — ${location}`);
+
+  const walPath = engine === 'sqlite' ? join(dataDir, `${DATABASE_FILE}-wal`) : undefined;
+  const dbPath = engine === 'sqlite' ? join(dataDir, DATABASE_FILE) : undefined;
+  let graphLroSynchronous: string;
+  if (engine === 'sqlite') {
+    // graph-lro's own opening function: the pragmas it sets are the ones its server runs with.
+    const db = openSqliteDatabase(dbPath!);
+    graphLroSynchronous = `${SQLITE_SYNCHRONOUS[Number(db.pragma('synchronous', { simple: true }))]} (journal_mode=${String(db.pragma('journal_mode', { simple: true }))})`;
+    db.close();
+  } else {
+    graphLroSynchronous = await postgresSynchronous(options.database);
+  }
+  const storageBefore = await storageSizes(engine, options.database, schema, dbPath, walPath);
+
+  // 2. Start graph-lro, then the ceiling, one after the other; time each to its first answer.
+  const storeArgs = engine === 'sqlite' ? ['--data', dataDir] : ['--database', options.database, '--db-schema', schema];
+  const graphPort = await freePort();
+  let spawnedAt = performance.now();
+  const graph = startServer(
+    'graph-lro',
+    [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', String(graphPort), ...storeArgs, '--log-level', 'warn', '--max-event-loop-delay', '0'],
+    graphPort,
+  );
+  let ceiling: Server | undefined;
+  try {
+    const graphStartupMs = await firstAnswer(graph, '/healthz', spawnedAt);
+    const token = await waitFor('graph-lro to print its dev token', () => /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(graph.output())?.[1]);
+
+    const ceilingPort = await freePort();
+    spawnedAt = performance.now();
+    ceiling = startServer('ceiling', [...ceilingCommand(engine, options.ceilingTsx), '--port', String(ceilingPort), ...storeArgs], ceilingPort);
+    const ceilingStartupMs = await firstAnswer(ceiling, `${COLLECTION}/${seeded.all[0]}`, spawnedAt);
+    const ceilingInfo = JSON.parse(/^ceiling (\{.*\})$/m.exec(ceiling.output())?.[1] ?? '{}') as Record<string, unknown>;
+    const ceilingSynchronous =
+      engine === 'sqlite'
+        ? `${SQLITE_SYNCHRONOUS[Number(ceilingInfo.synchronous)]} (journal_mode=${String(ceilingInfo.journal_mode)})`
+        : `synchronous_commit=${String(ceilingInfo.synchronous_commit)}, fsync=${String(ceilingInfo.fsync)}`;
+    log(`first answer: graph-lro ${graphStartupMs.toFixed(0)} ms, ceiling ${ceilingStartupMs.toFixed(0)} ms`);
+
+    // The same headers to both: identical requests on the wire (the ceiling ignores the token).
+    const headers = { authorization: `Bearer ${token}` };
+    const targets: Record<Side, Target> = { 'graph-lro': { server: graph, headers }, ceiling: { server: ceiling, headers } };
+
+    // 3. Correctness before load: both answer the same data for the same requests.
+    const verification = await verify(targets, seeded);
+    log(verification.ok ? `verified: ${verification.checks} checks agree` : `VERIFICATION FAILED: ${verification.problems.join('; ')}`);
+
+    // 4. Load: per scenario, a warm-up per server, then A, B, A, B… at each connection count.
+    const scenarios: ScenarioResult[] = [];
+    const maxConnections = Math.max(...options.connections);
+    for (const scenario of options.scenarios) {
+      const requests = () => requestsFor(scenario, seeded);
+      if (options.warmup > 0) {
+        for (const side of ['graph-lro', 'ceiling'] as const) await load(targets[side], requests(), maxConnections, options.warmup);
+      }
+      for (const connections of options.connections) {
+        const runs: LoadResult[] = [];
+        for (let round = 1; round <= options.rounds; round++) {
+          for (const side of ['graph-lro', 'ceiling'] as const) {
+            await sleep(250);
+            const result = await load(targets[side], requests(), connections, options.duration);
+            const run = summarizeLoad(side, round, result, targets[side].server, walPath);
+            runs.push(run);
+            log(
+              `${scenario.padEnd(5)} c=${String(connections).padEnd(3)} round ${round}/${options.rounds} ${side.padEnd(9)} ` +
+                `${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms` +
+                `${run.non2xx + run.errors > 0 ? `  !! non-2xx ${run.non2xx} errors ${run.errors} ${JSON.stringify(run.statusCodes)}` : ''}` +
+                `${run.walBytes !== undefined ? `  wal ${mib(run.walBytes)}` : ''}`,
+            );
+          }
+        }
+        const graphLro = sideSummary(runs.filter((run) => run.side === 'graph-lro'));
+        const ceilingSummary = sideSummary(runs.filter((run) => run.side === 'ceiling'));
+        const perRound = Array.from({ length: options.rounds }, (_, i) => {
+          const [a, b] = [runs.find((r) => r.round === i + 1 && r.side === 'graph-lro')!, runs.find((r) => r.round === i + 1 && r.side === 'ceiling')!];
+          return a.rps / b.rps;
+        });
+        scenarios.push({
+          scenario,
+          connections,
+          runs,
+          graphLro,
+          ceiling: ceilingSummary,
+          ratio: graphLro.rps / ceilingSummary.rps,
+          ratioRange: [Math.min(...perRound), Math.max(...perRound)],
+        });
+      }
+    }
+
+    // 5. After the load: memory of both, storage growth, graph-lro's logged errors.
+    const graphMemory = memory(graph.pid);
+    const ceilingMemory = memory(ceiling.pid);
+    const storageAfter = await storageSizes(engine, options.database, schema, dbPath, walPath);
+    const walCheckpoint = dbPath === undefined ? undefined : probeCheckpoint(dbPath);
+    const graphLroLogErrors = loggedErrors(graph.output());
+    await stopServer(ceiling);
+    await stopServer(graph);
+    const storage: Record<string, number> = {};
+    for (const [key, value] of Object.entries(storageBefore)) storage[`${key}BeforeLoad`] = value;
+    for (const [key, value] of Object.entries(storageAfter)) storage[`${key}AfterLoad`] = value;
+    if (walPath !== undefined) {
+      storage.walBytesMaxDuringLoad = Math.max(0, ...scenarios.flatMap((s) => s.runs.map((run) => run.walBytes ?? 0)));
+      storage.walBytesAfterShutdown = fileSize(walPath);
+    }
+    const valid =
+      verification.ok && scenarios.every((s) => s.graphLro.non2xx + s.graphLro.errors + s.ceiling.non2xx + s.ceiling.errors === 0);
+    return {
+      engine,
+      rows,
+      seed: { seconds: seeded.seconds, phases: seeded.phases, statusCounts: seeded.statusCounts, location },
+      startupMs: { graphLro: graphStartupMs, ceiling: ceilingStartupMs },
+      synchronous: { graphLro: graphLroSynchronous, ceiling: ceilingSynchronous },
+      verification,
+      scenarios,
+      memory: { graphLro: graphMemory, ceiling: ceilingMemory, rssRatio: graphMemory.rssKiB / ceilingMemory.rssKiB },
+      storage,
+      ...(walCheckpoint && { walCheckpoint }),
+      graphLroLogErrors,
+      valid,
+    };
+  } finally {
+    if (ceiling) await stopServer(ceiling);
+    await stopServer(graph);
+    if (engine === 'sqlite') {
+      rmSync(dataDir, { recursive: true, force: true });
+      tempDirs.delete(dataDir);
+    } else {
+      await dropPostgresSchema(options.database, schema);
+      for (const entry of schemas) if (entry.schema === schema) schemas.delete(entry);
+    }
+  }
+}
+
+interface WalCheckpoint {
+  readonly busy: number;
+  readonly walFrames: number;
+  readonly checkpointedFrames: number;
+  /** Every frame checkpointed: no connection (of either idle server) pins an old snapshot. */
+  readonly complete: boolean;
+}
+
+/**
+ * A PASSIVE checkpoint from a third connection while both servers idle: if some connection kept a read
+ * snapshot open (a statement left unreset), the frames after it could not be checkpointed and the WAL
+ * would only ever grow. Run after the measurements, so it changes none of them.
+ */
+function probeCheckpoint(dbPath: string): WalCheckpoint {
+  const db = new Database(dbPath);
+  try {
+    db.pragma('busy_timeout = 2000');
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return { busy: row!.busy, walFrames: row!.log, checkpointedFrames: row!.checkpointed, complete: row!.busy === 0 && row!.log === row!.checkpointed };
+  } finally {
+    db.close();
+  }
+}
+
+function sideSummary(runs: LoadResult[]): SideSummary {
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
+  return {
+    rps: mean(runs.map((run) => run.rps)),
+    p50: mean(runs.map((run) => run.p50)),
+    p99: mean(runs.map((run) => run.p99)),
+    requests,
+    non2xx,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    non2xxRatio: requests === 0 ? 0 : non2xx / requests,
+  };
+}
+
+/** pino lines at error level or above (graph-lro logs at warn in the benchmark). */
+function loggedErrors(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => {
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      return level !== undefined && Number(level) >= 50;
+    })
+    .slice(-20);
+}
+
+async function postgresSynchronous(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ synchronous_commit: string; fsync: string }>(
+      `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
+    );
+    return `synchronous_commit=${rows[0]!.synchronous_commit}, fsync=${rows[0]!.fsync} (server default; graph-lro sets none)`;
+  } finally {
+    await client.end();
+  }
+}
+
+async function storageSizes(engine: Engine, url: string, schema: string, dbPath?: string, walPath?: string): Promise<Record<string, number>> {
+  if (engine === 'sqlite') return { dbBytes: fileSize(dbPath!), walBytes: fileSize(walPath!) };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ bytes: string }>(`SELECT pg_total_relation_size($1::regclass) AS bytes`, [
+      `"${schema.replaceAll('"', '""')}".operations`,
+    ]);
+    return { tableWithIndexesBytes: Number(rows[0]!.bytes) };
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Correctness: before any load, the same requests must answer the same operations on both sides.
+
+const FIELDS = ['id', 'createdDateTime', 'lastActionDateTime', 'status', 'statusDetail', 'resourceLocation'] as const;
+
+function project(json: unknown): string {
+  const entity = json as Record<string, unknown>;
+  return JSON.stringify(FIELDS.map((field) => entity[field]));
+}
+
+async function verify(targets: Record<Side, Target>, seeded: SeedResult): Promise<Verification> {
+  const problems: string[] = [];
+  let checks = 0;
+  const ask = async (side: Side, method: string, path: string, body?: string) => {
+    const { server, headers } = targets[side];
+    const answer = await call(server.origin, method, path, headers, body);
+    if (answer.status !== 200) {
+      problems.push(`${side} ${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+      return undefined;
+    }
+    return JSON.parse(answer.body) as Record<string, unknown>;
+  };
+  const same = (what: string, a: unknown, b: unknown) => {
+    checks++;
+    if (a === undefined || b === undefined) return;
+    const left = project(a);
+    const right = project(b);
+    if (left !== right) problems.push(`${what} differs: graph-lro ${left} vs ceiling ${right}`);
+  };
+
+  // A sample of single operations, both sides.
+  const sample = Array.from({ length: Math.min(25, seeded.all.length) }, () => pick(seeded.all));
+  for (const id of sample) {
+    same(`GET ${id}`, await ask('graph-lro', 'GET', `${COLLECTION}/${id}`), await ask('ceiling', 'GET', `${COLLECTION}/${id}`));
+  }
+  // The first page, item by item and in order.
+  const pageA = (await ask('graph-lro', 'GET', `${COLLECTION}?$top=100`))?.value as unknown[] | undefined;
+  const pageB = (await ask('ceiling', 'GET', `${COLLECTION}?$top=100`))?.value as unknown[] | undefined;
+  checks++;
+  if (pageA?.length !== Math.min(100, seeded.all.length) || pageB?.length !== pageA?.length) {
+    problems.push(`page sizes differ: graph-lro ${pageA?.length}, ceiling ${pageB?.length}`);
+  } else {
+    pageA.forEach((item, i) => same(`page item ${i}`, item, pageB[i]));
+  }
+  // A write on each side is read back by the other (the same database, the same answer).
+  for (const [writer, reader] of [
+    ['graph-lro', 'ceiling'],
+    ['ceiling', 'graph-lro'],
+  ] as const) {
+    const id = pick(seeded.open);
+    const detail = `verify ${writer} ${Math.random().toString(36).slice(2, 10)}`;
+    const written = await ask(writer, 'PATCH', `${COLLECTION}/${id}`, JSON.stringify({ status: 'running', statusDetail: detail }));
+    checks++;
+    if (written !== undefined && (written.status !== 'running' || written.statusDetail !== detail)) {
+      problems.push(`${writer} PATCH ${id} answered ${project(written)}`);
+    }
+    same(`PATCH ${id} by ${writer}, read back by ${reader}`, written, await ask(reader, 'GET', `${COLLECTION}/${id}`));
+  }
+  return { ok: problems.length === 0, checks, problems };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+function fmt(value: number): string {
+  return Math.round(value).toLocaleString('en');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** 8× SQLite's auto-checkpoint threshold of 1,000 pages of 4 KiB. */
+const WAL_WARNING_BYTES = 8 * 1000 * 4096;
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(0)} %`;
+}
+
+function ms(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+interface Report {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly elapsedSeconds: number;
+  readonly options: Omit<Options, 'database'> & { database?: string };
+  readonly machine: Record<string, unknown>;
+  readonly graphLro: { commit?: string; srcChanges?: number };
+  readonly notes: string[];
+  readonly results: EngineResult[];
+  readonly valid: boolean;
+}
+
+function markdown(report: Report): string {
+  const lines: string[] = [];
+  const m = report.machine;
+  lines.push(`# graph-lro vs. ceiling — ${report.startedAt}`, '');
+  lines.push(
+    `Machine: ${String(m.cpu)} × ${String(m.cores)} cores, ${String(m.memoryGiB)} GiB, Node ${String(m.node)}, ${String(m.os)}; ` +
+      `load average at start ${String(m.loadAverageAtStart)}, at end ${String(m.loadAverageAtEnd)}.`,
+  );
+  lines.push(
+    `Run: engines ${report.options.engines.join(', ')}; rows ${report.options.rows.join(', ')}; connections ${report.options.connections.join(', ')}; ` +
+      `${report.options.duration} s per run, ${report.options.rounds} round(s) of A/B, ${report.options.warmup} s warm-up per server and scenario; ` +
+      `graph-lro ${report.graphLro.commit ?? '?'}${report.graphLro.srcChanges ? ` (+${report.graphLro.srcChanges} uncommitted src/ changes)` : ''}; ` +
+      `${report.elapsedSeconds.toFixed(0)} s in all.`,
+  );
+  lines.push('', ...report.notes.map((note) => `- ${note}`));
+  if (!report.valid) lines.push('', '**INVALID: some requests failed or the two sides disagreed — see below.**');
+  for (const result of report.results) {
+    lines.push('', `## ${result.engine}, ${result.rows.toLocaleString('en')} rows`, '');
+    lines.push('| scenario | conns | graph-lro req/s | p50 ms | p99 ms | ceiling req/s | p50 ms | p99 ms | graph-lro/ceiling (round range) | non-2xx (graph-lro / ceiling) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const s of result.scenarios) {
+      lines.push(
+        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p50)} | ${ms(s.graphLro.p99)} | ` +
+          `${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p50)} | ${ms(s.ceiling.p99)} | **${pct(s.ratio)}**` +
+          `${s.ratioRange[0] === s.ratioRange[1] ? '' : ` (${pct(s.ratioRange[0])}–${pct(s.ratioRange[1])})`} | ` +
+          `${s.graphLro.non2xx + s.graphLro.errors} / ${s.ceiling.non2xx + s.ceiling.errors} of ${fmt(s.graphLro.requests)} / ${fmt(s.ceiling.requests)} |`,
+      );
+    }
+    const mem = result.memory;
+    lines.push('');
+    lines.push(
+      `- RSS after load: graph-lro ${mib(mem.graphLro.rssKiB * 1024)} (peak ${mib(mem.graphLro.peakKiB * 1024)}), ` +
+        `ceiling ${mib(mem.ceiling.rssKiB * 1024)} (peak ${mib(mem.ceiling.peakKiB * 1024)}) — ratio ${mem.rssRatio.toFixed(2)}×`,
+    );
+    const loads = result.scenarios.flatMap((s) => s.runs.map((run) => run.loadAverage));
+    lines.push(`- Machine load (1-min load average) at the end of each run: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${String(m.cores)} cores`);
+    lines.push(`- Time from spawn to first answer: graph-lro ${result.startupMs.graphLro.toFixed(0)} ms, ceiling ${result.startupMs.ceiling.toFixed(0)} ms`);
+    lines.push(`- Durability: graph-lro ${result.synchronous.graphLro}; ceiling ${result.synchronous.ceiling}`);
+    lines.push(`- Storage: ${Object.entries(result.storage).map(([key, value]) => `${key} ${mib(value)}`).join(', ')}`);
+    if ((result.storage.walBytesMaxDuringLoad ?? 0) > WAL_WARNING_BYTES) {
+      lines.push(`- **The WAL grew past ${mib(WAL_WARNING_BYTES)}**: the auto-checkpoint (every 1,000 pages) is not running or cannot finish.`);
+    }
+    if (result.walCheckpoint) {
+      const c = result.walCheckpoint;
+      lines.push(
+        `- WAL checkpoint after load (both servers idle): ${c.checkpointedFrames}/${c.walFrames} frames` +
+          `${c.complete ? ' — complete, no snapshot pinned' : ` — INCOMPLETE (busy=${c.busy}): a connection pins an old snapshot`}`,
+      );
+    }
+    lines.push(
+      `- Seed: ${result.seed.seconds.toFixed(1)} s (${Object.entries(result.seed.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}); ` +
+        `statuses ${Object.entries(result.seed.statusCounts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`,
+    );
+    lines.push(
+      `- Correctness: ${result.verification.ok ? `${result.verification.checks} checks agree` : `FAILED — ${result.verification.problems.join('; ')}`}; ` +
+        `graph-lro error log lines: ${result.graphLroLogErrors.length}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function gitInfo(): { commit?: string; srcChanges?: number } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changes = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
+    return { commit, srcChanges: changes.split('\n').filter((line) => line.trim() !== '').length };
+  } catch {
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does).');
+  if (options.engines.includes('postgres')) {
+    const client = new pg.Client({ connectionString: options.database, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new Error(`PostgreSQL at ${options.database} is not reachable (${(error as Error).message}); pass --database or --engines sqlite`);
+    }
+    try {
+      // Schemas left by runners that were killed outright: bench_<pid> of a process that no longer exists.
+      const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname ~ '^bench_[0-9]+$'`);
+      for (const { name } of rows) {
+        if (!processExists(Number(name.slice('bench_'.length)))) await client.query(`DROP SCHEMA "${name}" CASCADE`);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  // Expected duration: load and warm-up exactly; start-up and seeding estimated.
+  const perEngine =
+    options.scenarios.length * (2 * options.warmup + options.connections.length * options.rounds * 2 * (options.duration + 0.5)) + 8;
+  const seeding = options.rows.reduce((sum, rows) => sum + (rows / 1e6) * 40 * options.engines.length, 0);
+  const expected = perEngine * options.engines.length * options.rows.length + seeding;
+  const startedAt = new Date();
+  process.stdout.write(
+    `graph-lro benchmark: ${options.engines.join(', ')} × rows ${options.rows.join(', ')} × ${options.scenarios.join(', ')} × ` +
+      `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 2 servers × ${options.duration} s\n` +
+      `expected ≈ ${(expected / 60).toFixed(1)} min (load and warm-up ${((perEngine * options.engines.length * options.rows.length) / 60).toFixed(1)} min, ` +
+      `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
+  );
+  const loadAverageAtStart = loadavg().map((v) => v.toFixed(2)).join(' ');
+
+  const results: EngineResult[] = [];
+  // Row counts outermost: the seeded rows of one count are generated once and reused by every engine.
+  for (const rows of options.rows) {
+    for (const engine of options.engines) results.push(await benchEngine(engine, rows, options));
+  }
+
+  const finishedAt = new Date();
+  const cpu = cpus();
+  const report: Report = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    elapsedSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    options: { ...options, database: options.engines.includes('postgres') ? options.database.replace(/\/\/[^@/]*@/, '//…@') : undefined },
+    machine: {
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+      node: process.version,
+      os: `${process.platform} ${release()}`,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg().map((v) => v.toFixed(2)).join(' '),
+    },
+    graphLro: gitInfo(),
+    notes: [
+      'Loopback only; autocannon runs inside the runner on the same cores as the server under test, so the faster the server, the more the load generator eats into its CPU (the ceiling is penalised most).',
+      'Both servers stay up for a whole engine/row-count block but are never loaded at the same time; both read the same seeded database.',
+      'req/s, p50 and p99 are autocannon figures averaged over the rounds; the ratio is graph-lro req/s ÷ ceiling req/s, with the lowest and highest single-round ratio in brackets when there are several rounds.',
+      options.ceilingTsx
+        ? 'The ceiling runs through tsx (node --import tsx), graph-lro from dist/: the ceiling pays for TypeScript loading (~30 MiB RSS, a few hundred ms) in its start-up time and RSS.'
+        : 'Both run as compiled JavaScript under plain node: graph-lro from dist/, the ceiling transpiled to bench/.build/ (so tsx does not count in its start-up time and RSS).',
+    ],
+    results,
+    valid: results.every((result) => result.valid),
+  };
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = report.startedAt.replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
+  const file = join(RESULTS_DIR, `${stamp}-${options.engines.join('+')}-${options.rows.join('+')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const md = markdown(report);
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
+  process.stdout.write(`\n${md}\nWrote ${file} and bench/results/latest.md in ${report.elapsedSeconds.toFixed(0)} s.\n`);
+  if (!report.valid) {
+    process.stderr.write('The benchmark is INVALID: non-2xx answers, connection errors or disagreeing answers (see above).\n');
+    process.exitCode = 1;
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : `bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  })
+  .finally(() => cleanup());
