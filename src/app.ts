@@ -12,6 +12,7 @@ import { PasswordResets, type PasswordResetOptions } from './operations/password
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
+import { RequestLog } from './observability/request-log.js';
 import { clientErrorHandler } from './protection/client-errors.js';
 import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
 import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
@@ -98,8 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
             ...(options.logStream && { stream: options.logStream }),
           },
-    // One line per request, written when it is answered (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     genReqId: newRequestId,
     requestIdHeader: false,
     bodyLimit: limits.bodyLimit,
@@ -120,7 +120,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
-  logCompletedRequests(app); //    one JSON log line per request, with its request id
   registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
   refuseWhileClosing(app); //     shutting down: new requests on open connections get 503, requests in flight finish
   for (const version of API_VERSIONS) await app.register(metadataRoutes, { prefix: `/${version}`, version }); // anonymous, as Graph's $metadata
@@ -150,15 +149,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   return app;
-}
-
-function logCompletedRequests(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request completed',
-    );
-  });
 }
 
 function refuseWhileClosing(app: FastifyInstance): void {
