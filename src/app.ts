@@ -16,6 +16,7 @@ import { RequestLog } from './observability/request-log.js';
 import { clientErrorHandler } from './protection/client-errors.js';
 import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
 import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
+import { registerFaultInjection, type FaultOptions } from './emulator/fault-injection.js';
 import { batchRoutes } from './routes/batch.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
@@ -70,6 +71,8 @@ export interface AppOptions {
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** How emulated password resets behave: their duration and how many fail, and why. */
   readonly passwordReset?: PasswordResetOptions;
+  /** Simulated throttling, latency and failures on API routes, for testing clients (off when absent). */
+  readonly faults?: FaultOptions;
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -141,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
     requireAuthentication(api, options.verifier, users); // 5. Bearer token → principal (401 otherwise)
     await registerThrottling(api, options.throttling ?? {}); // 6. per user and per app: 429 with Retry-After
+    registerFaultInjection(api, options.faults); //             emulator: simulated 429 / latency / 500 / 503, before any handler
     for (const version of API_VERSIONS) {
       // 7. routes: permission (403), user (404), then the domain
       await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });

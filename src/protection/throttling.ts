@@ -42,11 +42,16 @@ function limiter(api: FastifyInstance, limit: RateLimit, keyOf: (request: Fastif
     if (keyOf(request) === undefined) return;
     const result = await check(request);
     if (result.isAllowed || !result.isExceeded) return;
-    throw new GraphError(
-      'tooManyRequests',
-      undefined,
-      { 'Retry-After': String(Math.max(1, result.ttlInSeconds)) },
-      { code: '429', message: 'Please retry after', status: '429' },
-    );
+    throw tooManyRequests(Math.max(1, result.ttlInSeconds));
   };
+}
+
+/** Graph's throttling answer: `429 TooManyRequests`, `Retry-After` and Graph's `innerError` (also used by simulated throttling). */
+export function tooManyRequests(retryAfterSeconds: number): GraphError {
+  return new GraphError(
+    'tooManyRequests',
+    undefined,
+    { 'Retry-After': String(retryAfterSeconds) },
+    { code: '429', message: 'Please retry after', status: '429' },
+  );
 }
