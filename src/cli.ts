@@ -16,6 +16,7 @@ import {
   SERVE_SETTINGS,
   TOKEN_SETTINGS,
 } from './config.js';
+import { parseFaultSettings } from './emulator/fault-flags.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
 import type { PasswordResetOptions } from './operations/password-reset.js';
@@ -75,6 +76,7 @@ async function serve(argv: string[]): Promise<void> {
   if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
   const retentionSeconds = durationSetting(SERVE_SETTINGS.retention, settings.retention);
   const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
+  const faults = parseFaultSettings(settings);
 
   const { store, where } = await openStore(settings, settings.memory);
   if (settings.users) await seedUsers(store.users, settings.users);
@@ -92,6 +94,7 @@ async function serve(argv: string[]): Promise<void> {
     throttling,
     overload: { maxEventLoopDelayMs },
     passwordReset: passwordResetSettings(settings),
+    faults,
   });
   closeOnSignals(shutdownTimeoutMs, async () => {
     await app.close();

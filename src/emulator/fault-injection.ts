@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.js';
+import { GraphError } from '../errors.js';
+import { tooManyRequests } from '../protection/throttling.js';
+
+/** One simulated failure: requests matching `method` (any when absent) and `route` fail with `status`. */
+export interface FailureRule {
+  readonly method?: string;
+  /**
+   * A path or path prefix such as `/v1.0/me/authentication/operations`; a segment written `{id}` or `:id`
+   * matches any one segment. Case-insensitive, as the router is.
+   */
+  readonly route: string;
+  readonly status: 500 | 503;
+  /** From 0 to 1: the share of matching requests that fail. */
+  readonly probability: number;
+}
+
+export type ThrottleFault = { readonly probability: number } | { readonly every: number };
+
+/**
+ * Simulated faults for testing clients (what Dev Proxy offers for Graph, against a stateful service). All off
+ * when absent. They apply to API routes only, after authentication and real throttling, before the handler:
+ * a faulted request writes nothing.
+ */
+export interface FaultOptions {
+  /** `429 TooManyRequests` at random (`probability`) or on every `every`-th request of each caller. */
+  readonly throttle?: ThrottleFault;
+  /** `Retry-After` of simulated `429` and `503` answers, in seconds (default 5). */
+  readonly retryAfterSeconds?: number;
+  /** Delay before the request is handled, drawn uniformly from `minMs` to `maxMs`. */
+  readonly latency?: { readonly minMs: number; readonly maxMs: number };
+  /** `500 generalException` / `503 serviceNotAvailable`; the first matching rule that fires wins. */
+  readonly failures?: readonly FailureRule[];
+  /** From [0, 1), as Math.random (the default); tests script it. */
+  readonly random?: () => number;
+  /** How latency waits (default: a timer); tests record the delays instead. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_FAULT_RETRY_AFTER_SECONDS = 5;
+/** Callers whose request counts (for `every`) are kept; past it the counts start again. */
+const MAX_TRACKED_CALLERS = 10_000;
+
+export function faultsEnabled(options: FaultOptions | undefined): options is FaultOptions {
+  return options !== undefined && (options.throttle !== undefined || options.latency !== undefined || (options.failures?.length ?? 0) > 0);
+}
+
+/**
+ * Registers the faults in the authenticated API scope. Per request, in order: latency (one draw when the range
+ * is not a single value), throttling (one draw when by probability), then each matching failure rule (one draw
+ * each, until one fires).
+ */
+export function registerFaultInjection(api: FastifyInstance, options: FaultOptions | undefined): void {
+  if (!faultsEnabled(options)) return;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retryAfter = String(options.retryAfterSeconds ?? DEFAULT_FAULT_RETRY_AFTER_SECONDS);
+  const { throttle, latency } = options;
+  const failures = (options.failures ?? []).map((rule) => ({ ...rule, method: rule.method?.toUpperCase(), segments: segmentsOf(rule.route) }));
+  const counts = new Map<string, number>();
+
+  const throttled = (request: FastifyRequest): boolean => {
+    if (throttle === undefined) return false;
+    if ('probability' in throttle) return random() < throttle.probability;
+    const key = callerKey(request.principal);
+    if (counts.size >= MAX_TRACKED_CALLERS && !counts.has(key)) counts.clear();
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n % throttle.every);
+    return n % throttle.every === 0;
+  };
+
+  api.addHook('preHandler', async (request) => {
+    if (latency) {
+      const ms = latency.minMs + Math.floor((latency.maxMs > latency.minMs ? random() : 0) * (latency.maxMs - latency.minMs + 1));
+      if (ms > 0) await sleep(ms);
+    }
+    if (throttled(request)) {
+      request.log.info({ fault: 'throttle' }, 'simulated fault');
+      throw tooManyRequests(Number(retryAfter));
+    }
+    const path = segmentsOf(request.url.split('?')[0]!);
+    for (const rule of failures) {
+      if (rule.method !== undefined && rule.method !== request.method) continue;
+      if (!matchesPrefix(rule.segments, path) || !(random() < rule.probability)) continue;
+      request.log.info({ fault: rule.status, route: rule.route }, 'simulated fault');
+      throw rule.status === 503
+        ? new GraphError('serviceUnavailable', undefined, { 'Retry-After': retryAfter })
+        : new GraphError('internal');
+    }
+  });
+}
+
+function callerKey(principal: Principal): string {
+  return principal.kind === 'delegated' ? `user:${principal.tenantId}/${principal.userId}` : `app:${principal.tenantId}/${principal.appId}`;
+}
+
+function segmentsOf(path: string): string[] {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment).toLowerCase();
+      } catch {
+        return segment.toLowerCase();
+      }
+    });
+}
+
+const isWildcard = (segment: string) => /^(\{[^/]*\}|:.+)$/.test(segment);
+
+/** Whether `route` is `path` or a prefix of it, segment by segment. */
+function matchesPrefix(route: readonly string[], path: readonly string[]): boolean {
+  return route.length <= path.length && route.every((segment, i) => isWildcard(segment) || segment === path[i]);
+}
