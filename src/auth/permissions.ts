@@ -17,9 +17,7 @@ const WRITE_ANY = ['UserAuthenticationMethod.ReadWrite.All'];
  * Personal Microsoft accounts are not supported, as the API's own documentation says.
  */
 export function authorize(principal: Principal, access: Access, target: Target): void {
-  if (principal.tenantId === CONSUMER_TENANT_ID) {
-    throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
-  }
+  refusePersonalAccounts(principal);
   if (principal.kind === 'application') {
     if (target === 'me') throw new GraphError('forbidden', '/me request is only valid with delegated authentication flow.');
     requireAny(principal.roles, access === 'read' ? READ_ANY : WRITE_ANY);
@@ -31,4 +29,11 @@ export function authorize(principal: Principal, access: Access, target: Target):
 
 function requireAny(granted: ReadonlySet<string>, needed: readonly string[]): void {
   if (!needed.some((permission) => granted.has(permission))) throw new GraphError('forbidden');
+}
+
+/** The API's documentation says it: personal Microsoft accounts (the consumer tenant) are not supported. */
+export function refusePersonalAccounts(principal: Principal): void {
+  if (principal.tenantId === CONSUMER_TENANT_ID) {
+    throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
+  }
 }

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Target } from '../auth/permissions.js';
-import { CONSUMER_TENANT_ID, type Principal } from '../auth/principal.js';
+import { refusePersonalAccounts, type Target } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import { GraphError } from '../errors.js';
 import type { OperationStore } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -48,9 +48,7 @@ const PERMISSION = 'UserAuthenticationMethod.ReadWrite.All';
  * application permission for it, and a user cannot reset their own password through it.
  */
 export function authorizePasswordReset(principal: Principal, target: Target): void {
-  if (principal.tenantId === CONSUMER_TENANT_ID) {
-    throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
-  }
+  refusePersonalAccounts(principal);
   if (principal.kind === 'application') {
     throw new GraphError('forbidden', `Resetting a password is not supported with application permissions; it needs a delegated token with ${PERMISSION}.`);
   }
