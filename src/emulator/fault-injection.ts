@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import { GraphError } from '../errors.js';
-import { tooManyRequests } from '../protection/throttling.js';
+import { appKey, tooManyRequests, userKey } from '../protection/throttling.js';
 
 /** One simulated failure: requests matching `method` (any when absent) and `route` fail with `status`. */
 export interface FailureRule {
@@ -91,8 +91,9 @@ export function registerFaultInjection(api: FastifyInstance, options: FaultOptio
   });
 }
 
+/** The user for delegated tokens, else the app: the same keys real throttling counts by. */
 function callerKey(principal: Principal): string {
-  return principal.kind === 'delegated' ? `user:${principal.tenantId}/${principal.userId}` : `app:${principal.tenantId}/${principal.appId}`;
+  return userKey(principal) ?? appKey(principal)!;
 }
 
 function segmentsOf(path: string): string[] {

@@ -56,18 +56,10 @@ export function formatDateTimeOffset(ticks: Ticks): string {
 
 const TRAILING_ZEROS = /0+$/;
 
-export function ticksFromMilliseconds(ms: number): Ticks {
-  return BigInt(Math.trunc(ms)) * TICKS_PER_MS;
-}
-
 /** The same instant cut to whole milliseconds (rounding towards the past), as a JavaScript `Date` holds it. */
 export function truncateToMilliseconds(ticks: Ticks): Ticks {
   const rest = ticks % TICKS_PER_MS;
   return ticks - (rest < 0n ? rest + TICKS_PER_MS : rest);
-}
-
-export function millisecondsFromTicks(ticks: Ticks): number {
-  return Number(ticks / TICKS_PER_MS);
 }
 
 /** Midnight UTC of a calendar day. Not `Date.UTC`, which maps the years 0–99 to 1900–1999. */

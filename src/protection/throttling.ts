@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.js';
 import { GraphError } from '../errors.js';
 
 /** `max` requests per `windowSeconds`. */
@@ -25,13 +26,22 @@ export async function registerThrottling(api: FastifyInstance, options: Throttli
   if (!options.user && !options.app) return;
   await api.register(rateLimit, { global: false });
   const checks = [
-    options.user && limiter(api, options.user, (request) => (request.principal.kind === 'delegated' ? `user:${request.principal.tenantId}/${request.principal.userId}` : undefined)),
-    options.app &&
-      limiter(api, options.app, ({ principal }) => (principal.appId === undefined ? undefined : `app:${principal.tenantId}/${principal.appId}`)),
+    options.user && limiter(api, options.user, (request) => userKey(request.principal)),
+    options.app && limiter(api, options.app, (request) => appKey(request.principal)),
   ].filter((check) => check !== undefined);
   api.addHook('preHandler', async (request) => {
     for (const check of checks) await check(request);
   });
+}
+
+/** The signed-in user a request counts against; none for an app acting as itself. */
+export function userKey(principal: Principal): string | undefined {
+  return principal.kind === 'delegated' ? `user:${principal.tenantId}/${principal.userId}` : undefined;
+}
+
+/** The calling application a request counts against, when the token names one. */
+export function appKey(principal: Principal): string | undefined {
+  return principal.appId === undefined ? undefined : `app:${principal.tenantId}/${principal.appId}`;
 }
 
 type Check = (request: FastifyRequest) => Promise<void>;
