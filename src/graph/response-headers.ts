@@ -29,12 +29,18 @@ export function setGraphHeaders(request: FastifyRequest, reply: FastifyReply): v
   });
 }
 
-/** Sets Graph's headers before anything can fail, so errors carry them too. */
+/**
+ * Sets Graph's headers before anything can fail, so errors carry them too. Callback-style hooks: they run
+ * on every request, and an async hook costs a promise and a microtask each time.
+ */
 export function registerGraphHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => setGraphHeaders(request, reply));
+  app.addHook('onRequest', (request, reply, done) => {
+    setGraphHeaders(request, reply);
+    done();
+  });
   // Object payloads are JSON bodies: give them Graph's media type (Fastify then serializes them as JSON).
-  app.addHook('preSerialization', async (_request, reply, payload) => {
+  app.addHook('preSerialization', (_request, reply, payload, done) => {
     reply.header('content-type', GRAPH_JSON);
-    return payload;
+    done(null, payload);
   });
 }

@@ -45,11 +45,24 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // The labelled series, by the label values joined: prom-client would hash the label object on every
+  // request; the few distinct combinations are found once and kept (routes × methods × statuses is small).
+  const series = new Map<string, { count: Counter.Internal; time: Histogram.Internal<'method' | 'route'> }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids and UPNs in label values would grow the series without bound.
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let labelled = series.get(key);
+    if (labelled === undefined) {
+      labelled = {
+        count: requests.labels({ method: request.method, route, status: String(reply.statusCode) }),
+        time: latency.labels({ method: request.method, route }),
+      };
+      series.set(key, labelled);
+    }
+    labelled.count.inc();
+    labelled.time.observe(reply.elapsedTime / 1000);
+    done();
   });
   return registry;
 }

@@ -247,7 +247,14 @@ describe('parseDateTimeOffset / formatDateTimeOffset', () => {
     const random = seededRandom(0x5eed_0001n);
     const failures: string[] = [];
     const samples = [FIRST_TICK, LAST_TICK, 0n, -1n, 1n];
-    for (let i = 0; i < 3000; i++) samples.push(random.bigintBetween(FIRST_TICK, LAST_TICK));
+    for (let i = 0; i < 20_000; i++) samples.push(random.bigintBetween(FIRST_TICK, LAST_TICK));
+    // The calendar's edges: the first and last tick of every month of leap and non-leap years, centuries and eras.
+    for (const year of [1, 4, 99, 100, 399, 400, 1600, 1900, 1969, 1970, 2000, 2024, 2100, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        const first = utc(year, month, 1);
+        samples.push(...[first, first + 1n, first - 1n].filter((t) => t >= FIRST_TICK));
+      }
+    }
     for (const t of samples) {
       const text = formatDateTimeOffset(t);
       const back = parseDateTimeOffset(text);
