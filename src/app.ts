@@ -6,7 +6,7 @@ import { GraphError } from './errors.js';
 import { registerErrorHandling, routingError } from './graph/error-envelope.js';
 import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
-import { systemClock, type Clock } from './operations/clock.js';
+import { AdjustableClock, systemClock, type Clock } from './operations/clock.js';
 import { OperationService } from './operations/operation-service.js';
 import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
@@ -17,12 +17,15 @@ import { clientErrorHandler } from './protection/client-errors.js';
 import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
 import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
 import { registerFaultInjection, type FaultOptions } from './emulator/fault-injection.js';
+import { adminRoutes } from './routes/admin/index.js';
 import { batchRoutes } from './routes/batch.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
+import type { StoreState } from './store/admin-store.js';
 import type { Store } from './store/store.js';
 import { UserResolver } from './users/user-resolver.js';
 
@@ -37,6 +40,8 @@ export interface Limits extends PageLimits {
   readonly headersTimeoutMs: number;
   /** How long an idle keep-alive connection stays open: longer than load balancers' own idle timeouts (60 s). */
   readonly keepAliveTimeoutMs: number;
+  /** The longest `Prefer: wait` honoured, in seconds: below load balancers' idle timeouts, which would cut a longer one. */
+  readonly maxWaitSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -47,6 +52,7 @@ export const DEFAULT_LIMITS: Limits = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 72_000,
+  maxWaitSeconds: 30,
 };
 
 export interface AppOptions {
@@ -73,6 +79,10 @@ export interface AppOptions {
   readonly passwordReset?: PasswordResetOptions;
   /** Simulated throttling, latency and failures on API routes, for testing clients (off when absent). */
   readonly faults?: FaultOptions;
+  /** Emulator: `/admin/clock` may move the service's clock forwards (off when absent). */
+  readonly emulatorClock?: boolean;
+  /** Emulator: `/admin/reset` and `/admin/state` (off when absent); a reset returns to `seed`. */
+  readonly emulatorState?: { readonly seed?: StoreState };
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -135,11 +145,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.get('/.well-known/jwks.json', async () => jwks());
   }
 
-  const clock = options.clock ?? systemClock();
+  const adjustableClock = options.emulatorClock ? new AdjustableClock(options.clock ?? systemClock()) : undefined;
+  const clock = adjustableClock ?? options.clock ?? systemClock();
   const users = new UserResolver(options.store.users);
-  const service = new OperationService(options.store.operations, clock);
+  const service = new OperationService(options.store.operations, clock, options.store.changes);
+  // Requests waiting on a change answer now: shutdown must not wait out their `Prefer: wait`.
+  app.addHook('preClose', async () => options.store.changes.releaseAll());
   const resets = new PasswordResets(options.store.operations, clock, options.passwordReset);
-  if (options.retention) scheduleRetention(app, new RetentionPurger(options.store.operations, clock, options.retention), options.retention.intervalMs);
+  const purgeNow = options.retention && scheduleRetention(app, new RetentionPurger(options.store, clock, options.retention), options.retention.intervalMs);
   await app.register(async (api) => {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
     requireAuthentication(api, options.verifier, users); // 5. Bearer token → principal (401 otherwise)
@@ -147,11 +160,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerFaultInjection(api, options.faults); //             emulator: simulated 429 / latency / 500 / 503, before any handler
     for (const version of API_VERSIONS) {
       // 7. routes: permission (403), user (404), then the domain
-      await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits });
+      await api.register(operationRoutes, { prefix: `/${version}`, version, service, users, limits, maxWaitSeconds: limits.maxWaitSeconds });
       await api.register(passwordResetRoutes, { prefix: `/${version}`, version, users, resets });
       await api.register(batchRoutes, { prefix: `/${version}`, version, bodyLimit: limits.bodyLimit * MAX_BATCH_REQUESTS });
     }
   });
+  // 8. the service's own administration (admin permission), outside Graph's URL space
+  await app.register(adminRoutes, {
+    prefix: '/admin',
+    store: options.store,
+    verifier: options.verifier,
+    users,
+    clock,
+    adjustableClock,
+    clockMoved: purgeNow, // a test that jumps past retention sees the purge at once
+    emulatorState: options.emulatorState,
+  });
+  await app.register(dashboardRoutes); //  its dashboard page: static files without data, so no token (the page fetches with one)
   return app;
 }
 
@@ -160,18 +185,23 @@ function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new GraphError('serviceUnavailable', 'The service is shutting down; retry the request.', { 'Retry-After': '1' });
+  // Callback-style: these run on every request, and an async hook costs a promise and a microtask each time.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (closing) done(new GraphError('serviceUnavailable', 'The service is shutting down; retry the request.', { 'Retry-After': '1' }));
+    else done();
   });
   // Every answer from now on closes its connection, or a kept-alive one would hold the shutdown open.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }
 
-/** Runs the purger every `intervalMs` while the app is up; a failed run is logged and the next one retries. */
-function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, intervalMs: number): void {
+/**
+ * Runs the purger every `intervalMs` while the app is up; a failed run is logged and the next one retries.
+ * Answers a function that runs it once more now (and resolves when that run is over).
+ */
+function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, intervalMs: number): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const run = () => {
@@ -179,6 +209,7 @@ function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, interv
       (purged) => void (purged > 0 && app.log.info({ purged }, 'purged finished operations past retention')),
       (error: unknown) => app.log.error({ err: error }, 'retention purge failed'),
     );
+    return running;
   };
   app.addHook('onReady', async () => {
     timer = setInterval(run, intervalMs).unref();
@@ -187,4 +218,5 @@ function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, interv
     clearInterval(timer);
     await running; // the store closes after the app: let a purge in progress finish first
   });
+  return run;
 }

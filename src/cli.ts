@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
 import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
+import { ADMIN_PERMISSION } from './auth/permissions.js';
 import { createRemoteVerifier } from './auth/remote-verifier.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import {
@@ -17,9 +18,11 @@ import {
   TOKEN_SETTINGS,
 } from './config.js';
 import { parseFaultSettings } from './emulator/fault-flags.js';
+import { readSeedFile } from './emulator/seed-file.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
 import type { PasswordResetOptions } from './operations/password-reset.js';
+import { DASHBOARD_PATH } from './routes/dashboard.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -40,6 +43,8 @@ ${helpText(TOKEN_SETTINGS)}
 `;
 
 const DATABASE_FILE = 'graph-lro.db';
+/** Who the dashboard link printed at start signs in as. */
+const DEV_ADMIN_PRINCIPAL_NAME = 'admin@contoso.com';
 /** How often each instance looks for finished operations past retention. */
 const RETENTION_CHECK_MS = 60_000;
 
@@ -65,6 +70,7 @@ async function serve(argv: string[]): Promise<void> {
     requestTimeoutMs: durationSetting(SERVE_SETTINGS.requestTimeout, settings.requestTimeout) * 1000,
     headersTimeoutMs: durationSetting(SERVE_SETTINGS.headersTimeout, settings.headersTimeout) * 1000,
     keepAliveTimeoutMs: durationSetting(SERVE_SETTINGS.keepAliveTimeout, settings.keepAliveTimeout) * 1000,
+    maxWaitSeconds: durationSetting(SERVE_SETTINGS.maxWait, settings.maxWait),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ConfigError('--headers-timeout cannot be above --request-timeout.');
   const throttling = {
@@ -78,7 +84,9 @@ async function serve(argv: string[]): Promise<void> {
   const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
   const faults = parseFaultSettings(settings);
 
+  const seed = settings.seed === undefined ? undefined : await readSeedFile(settings.seed); // before anything is written
   const { store, where } = await openStore(settings, settings.memory);
+  if (seed) await store.admin.replace(seed.operations, seed.users);
   if (settings.users) await seedUsers(store.users, settings.users);
   const authority = production ? undefined : await openDevAuthority({ secrets: store.secrets });
   const verifier: TokenVerifier = authority?.verifier ?? (await productionVerifier(settings));
@@ -95,6 +103,8 @@ async function serve(argv: string[]): Promise<void> {
     overload: { maxEventLoopDelayMs },
     passwordReset: passwordResetSettings(settings),
     faults,
+    emulatorClock: settings.emulatorClock,
+    emulatorState: settings.emulatorState ? { seed } : undefined,
   });
   closeOnSignals(shutdownTimeoutMs, async () => {
     await app.close();
@@ -217,6 +227,8 @@ async function openStore(settings: StoreSettings, memory: boolean): Promise<{ st
 async function printWelcome(address: string, store: Store, authority: DevAuthority, where: string): Promise<void> {
   const user = await ensureUser(store.users, DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME);
   const jwt = await authority.mint({ tenantId: DEV_TENANT_ID, user });
+  const admin = await ensureUser(store.users, DEV_TENANT_ID, DEV_ADMIN_PRINCIPAL_NAME);
+  const adminJwt = await authority.mint({ tenantId: DEV_TENANT_ID, user: admin, scopes: [ADMIN_PERMISSION] });
   process.stdout.write(
     [
       '',
@@ -227,6 +239,10 @@ async function printWelcome(address: string, store: Store, authority: DevAuthori
       '',
       'Try:',
       `  curl -s -X POST ${address}/v1.0/me/authentication/operations -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'`,
+      '',
+      // In the fragment, which browsers never send: the token reaches neither a server nor a log.
+      `The admin dashboard, signed in as ${admin.userPrincipalName} with ${ADMIN_PERMISSION} (valid 24 h):`,
+      `  ${address}${DASHBOARD_PATH}#token=${adminJwt}`,
       '',
     ].join('\n'),
   );

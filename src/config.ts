@@ -36,6 +36,7 @@ export const SERVE_SETTINGS = {
   requestTimeout: { flag: 'request-timeout', env: 'GRAPH_LRO_REQUEST_TIMEOUT', type: 'string', default: '30s', help: 'Time for a whole request to arrive (408 after).' },
   headersTimeout: { flag: 'headers-timeout', env: 'GRAPH_LRO_HEADERS_TIMEOUT', type: 'string', default: '10s', help: 'Time for the request line and headers to arrive (408 after).' },
   keepAliveTimeout: { flag: 'keep-alive-timeout', env: 'GRAPH_LRO_KEEP_ALIVE_TIMEOUT', type: 'string', default: '72s', help: 'Idle time before a keep-alive connection is closed.' },
+  maxWait: { flag: 'max-wait', env: 'GRAPH_LRO_MAX_WAIT', type: 'string', default: '30s', help: 'Longest Prefer: wait honoured on GET of an operation (keep it below the load balancer\'s idle timeout).' },
   rateLimitUser: { flag: 'rate-limit-user', env: 'GRAPH_LRO_RATE_LIMIT_USER', type: 'string', help: 'Per-user rate limit per instance, e.g. 600/1m (429 above); off when unset.' },
   rateLimitApp: { flag: 'rate-limit-app', env: 'GRAPH_LRO_RATE_LIMIT_APP', type: 'string', help: 'Per-application rate limit per instance, e.g. 6000/1m (429 above); off when unset.' },
   maxEventLoopDelay: { flag: 'max-event-loop-delay', env: 'GRAPH_LRO_MAX_EVENT_LOOP_DELAY', type: 'string', default: '1000', help: 'Event-loop lag in ms above which API requests get 503 with Retry-After; 0 turns it off.' },
@@ -51,6 +52,9 @@ export const SERVE_SETTINGS = {
   simulateThrottlingRetryAfter: { flag: 'simulate-throttling-retry-after', env: 'GRAPH_LRO_SIMULATE_THROTTLING_RETRY_AFTER', type: 'string', default: '5', help: 'Emulator: Retry-After seconds of simulated 429s and 503s.' },
   simulateLatency: { flag: 'simulate-latency', env: 'GRAPH_LRO_SIMULATE_LATENCY', type: 'string', help: 'Emulator: delay before each API request is handled, in ms (50) or a range (20-200); off when unset.' },
   simulateFailures: { flag: 'simulate-failures', env: 'GRAPH_LRO_SIMULATE_FAILURES', type: 'string', help: "Emulator: simulated 500/503s, nothing written: 503:0.1 (all API routes) or 'POST /v1.0/me/authentication/operations=500:0.5', ;-separated; off when unset." },
+  emulatorClock: { flag: 'emulator-clock', env: 'GRAPH_LRO_EMULATOR_CLOCK', type: 'boolean', help: 'Emulator: let the admin API move the service clock forwards (/admin/clock); per process.' },
+  emulatorState: { flag: 'emulator-state', env: 'GRAPH_LRO_EMULATOR_STATE', type: 'boolean', help: 'Emulator: admin API reset, export and import of every operation and user (/admin/reset, /admin/state).' },
+  seed: { flag: 'seed', env: 'GRAPH_LRO_SEED', type: 'string', help: 'Emulator: JSON state file (the format of GET /admin/state) that replaces every operation and user at start.' },
 } as const satisfies Record<string, Setting>;
 
 export const TOKEN_SETTINGS = {

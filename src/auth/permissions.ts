@@ -37,3 +37,16 @@ export function refusePersonalAccounts(principal: Principal): void {
     throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
   }
 }
+
+/**
+ * The permission of this service's own administration (the dashboard, the emulator's clock, reset, export
+ * and import): not a Graph permission, so an identity provider grants it as an app role or a delegated
+ * scope of the API's own registration. `graph-lro token --scopes GraphLro.Admin` mints one in dev mode.
+ */
+export const ADMIN_PERMISSION = 'GraphLro.Admin';
+
+/** Administration needs {@link ADMIN_PERMISSION}, as a role (an app) or a scope (a signed-in user). */
+export function authorizeAdmin(principal: Principal): void {
+  refusePersonalAccounts(principal);
+  requireAny(principal.kind === 'application' ? principal.roles : principal.scopes, [ADMIN_PERMISSION]);
+}

@@ -3,6 +3,8 @@ export interface Preferences {
   readonly returnMinimal: boolean;
   readonly returnRepresentation: boolean;
   readonly includeUnknownEnumMembers: boolean;
+  /** `wait=N`: answer within N seconds (RFC 7240 §4.3); absent when not sent or not a whole number. */
+  readonly waitSeconds?: number;
 }
 
 /** Parses `Prefer` (RFC 7240): comma-separated preferences, each `name[=value]` with optional parameters. */
@@ -20,7 +22,13 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
     returnMinimal: names.get('return') === 'minimal',
     returnRepresentation: names.get('return') === 'representation',
     includeUnknownEnumMembers: names.has('include-unknown-enum-members'),
+    ...waitPreference(names.get('wait')),
   };
+}
+
+/** RFC 7240's delta-seconds: digits only; a huge value is as good as the largest wait the server allows. */
+function waitPreference(value: string | undefined): { waitSeconds?: number } {
+  return value !== undefined && /^\d{1,10}$/.test(value) ? { waitSeconds: Number(value) } : {};
 }
 
 /** The `Preference-Applied` value for what was honoured, or undefined when nothing was. */

@@ -25,3 +25,40 @@ export function systemClock(): Clock {
     },
   };
 }
+
+/**
+ * The emulator's clock: a base clock plus an offset that only the admin API changes, and only forwards,
+ * so that schedules, finish times and retention never see time run backwards. Per process: every
+ * instance on one database has its own.
+ */
+export class AdjustableClock implements Clock {
+  #offset: Ticks = 0n;
+
+  constructor(private readonly base: Clock) {}
+
+  now(): Ticks {
+    return this.base.now() + this.#offset;
+  }
+
+  /** How far ahead of the base clock this one runs. */
+  get offset(): Ticks {
+    return this.#offset;
+  }
+
+  /** Moves time forwards by `ticks` (at least 0). */
+  advanceBy(ticks: Ticks): void {
+    if (ticks < 0n) throw new RangeError('the clock only moves forwards');
+    this.#offset += ticks;
+  }
+
+  /** Moves time forwards to `to`; a `to` already past leaves the clock as it is. */
+  advanceTo(to: Ticks): void {
+    const ahead = to - this.now();
+    if (ahead > 0n) this.#offset += ahead;
+  }
+
+  /** Back to the base clock: only safe when nothing was dated by the offset, which the caller checks. */
+  reset(): void {
+    this.#offset = 0n;
+  }
+}

@@ -15,7 +15,24 @@ import { parseStatus, UNKNOWN_FUTURE_VALUE, type OperationStatus } from './statu
  * that round-trip a whole object do).
  */
 export function readOperationInput(body: unknown, current?: LongRunningOperation): OperationChanges {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  return read(body, current, current !== undefined);
+}
+
+/**
+ * A PATCH body read before the entity is: for applying it in one statement. `undefined` when the body
+ * sends back a read-only property, for only the stored entity can tell whether that is an unchanged echo.
+ */
+export function readPatchWithoutEntity(body: unknown): OperationChanges | undefined {
+  if (isObject(body) && (Object.hasOwn(body, 'id') || Object.hasOwn(body, 'createdDateTime'))) return undefined;
+  return read(body, undefined, true);
+}
+
+function isObject(body: unknown): body is object {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+function read(body: unknown, current: LongRunningOperation | undefined, isPatch: boolean): OperationChanges {
+  if (!isObject(body)) {
     throw new GraphError('badRequest', 'The request body must be a JSON object.');
   }
   const changes: Record<string, unknown> = {};
@@ -33,7 +50,7 @@ export function readOperationInput(body: unknown, current?: LongRunningOperation
       );
     }
     if (at > 0) continue; // a property annotation such as `status@odata.type`: informational only
-    readProperty(property, value, current, changes);
+    readProperty(property, value, current, isPatch, changes);
   }
   return changes as OperationChanges;
 }
@@ -59,6 +76,7 @@ function readProperty(
   property: OperationProperty,
   value: unknown,
   current: LongRunningOperation | undefined,
+  isPatch: boolean,
   changes: Record<string, unknown>,
 ): void {
   switch (property) {
@@ -72,7 +90,7 @@ function readProperty(
       changes[property] = readDateTime(property, value);
       return;
     case 'status': {
-      const status = readStatus(value, current !== undefined);
+      const status = readStatus(value, isPatch);
       if (status !== undefined) changes[property] = status;
       return;
     }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { GraphError } from '../errors.js';
-import type { ListQuery, OperationStore, SortValue } from '../store/store.js';
+import type { ChangeFeed, ListQuery, OperationStore, SortValue } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { TICKS_PER_MS } from './date-time-offset.js';
 import type { Filter } from './filter.js';
 import type { LongRunningOperation, OperationChanges, OperationProperty, Owner } from './long-running-operation.js';
-import { readOperationInput } from './operation-input.js';
-import { advance, advanceAllDue, retryAfterSeconds } from './schedule.js';
+import { readOperationInput, readPatchWithoutEntity } from './operation-input.js';
+import { advance, advanceAllDue, nextStepAt, retryAfterSeconds } from './schedule.js';
 import { canMove, isTerminal, statusValue } from './status.js';
 
 /** A condition on the entity's version, from `If-Match`: `*` (any existing entity) or a list of versions. */
@@ -30,6 +31,7 @@ export class OperationService {
   constructor(
     private readonly store: OperationStore,
     private readonly clock: Clock,
+    private readonly changes: ChangeFeed = NO_CHANGE_FEED,
     private readonly newId: () => string = randomUUID,
   ) {}
 
@@ -71,6 +73,35 @@ export class OperationService {
     return this.store.count(owner, filter);
   }
 
+  /**
+   * `Prefer: wait`: the operation once it is no longer at `seen`'s version — changed, finished or deleted
+   * (404) — or as it is after `forMs`, or when `abort` fires. Holds no database connection while it waits:
+   * the store's change feed signals, and the schedule's next step sets a timer of its own.
+   */
+  async getAfterChange(owner: Owner, seen: LongRunningOperation, forMs: number, abort?: AbortSignal): Promise<LongRunningOperation> {
+    const deadline = performance.now() + forMs;
+    // Watching starts before the read below, so a change between that read and the wait is not missed.
+    const watch = await this.changes.watch(owner, seen.id, forMs);
+    try {
+      let current = await this.get(owner, seen.id);
+      while (watch && current.version === seen.version && !isTerminal(current.status) && !abort?.aborted) {
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) break;
+        await untilSignalled(watch.changed(), Math.min(remaining, RECHECK_MS, this.#msUntilNextStep(current)), abort);
+        current = await this.get(owner, seen.id);
+      }
+      return current;
+    } finally {
+      await watch?.close();
+    }
+  }
+
+  #msUntilNextStep(operation: LongRunningOperation): number {
+    const now = this.clock.now();
+    const next = nextStepAt(operation, now);
+    return next === undefined ? Infinity : Number((next - now) / TICKS_PER_MS) + 1;
+  }
+
   /** How long a poller should wait before asking again: until the next scheduled step; none once finished. */
   pollAgainInSeconds(operation: LongRunningOperation): number | undefined {
     return retryAfterSeconds(operation, this.clock.now());
@@ -82,6 +113,8 @@ export class OperationService {
    * change is ever lost and a finished operation is never revived.
    */
   async update(owner: Owner, id: string, body: unknown, precondition?: VersionPrecondition): Promise<LongRunningOperation> {
+    const written = await this.#patchDirectly(owner, id, body, precondition);
+    if (written !== undefined) return written;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const current = await this.get(owner, id);
       checkPrecondition(current, precondition);
@@ -96,6 +129,19 @@ export class OperationService {
     });
   }
 
+  /**
+   * The common PATCH in one round trip: the store applies the lifecycle rules in its UPDATE. Answers
+   * `undefined` when that did not write — nothing to change, a refusal to explain, a schedule to advance
+   * first, an echo to check, several ETags —, and the read-decide-write path above takes over.
+   */
+  async #patchDirectly(owner: Owner, id: string, body: unknown, precondition: VersionPrecondition | undefined): Promise<LongRunningOperation | undefined> {
+    const versions = precondition && 'versions' in precondition ? precondition.versions : undefined;
+    if (versions !== undefined && versions.length !== 1) return undefined;
+    const changes = readPatchWithoutEntity(body);
+    if (changes === undefined || Object.keys(changes).length === 0) return undefined;
+    return this.store.patch(owner, id, { changes, now: this.clock.now(), ...(versions && { version: versions[0] }) });
+  }
+
   async delete(owner: Owner, id: string, precondition?: VersionPrecondition): Promise<void> {
     const current = await this.get(owner, id);
     checkPrecondition(current, precondition);
@@ -106,6 +152,32 @@ export class OperationService {
       throw new GraphError('preconditionFailed', 'The operation changed since the ETag in If-Match was read.');
     }
   }
+}
+
+/**
+ * While waiting, the operation is read again at least this often whatever the change feed says: this
+ * bounds what a lost notification, or a controllable clock moved past a scheduled step, can delay an answer.
+ */
+const RECHECK_MS = 5_000;
+
+/** Without a feed, waiting falls back to re-reading every {@link RECHECK_MS} and at scheduled steps. */
+const NO_CHANGE_FEED: ChangeFeed = {
+  watch: async () => ({ changed: () => new Promise<void>(() => {}), close: async () => {} }),
+  releaseAll: () => {},
+};
+
+/** Resolves at the first of: `signalled`, `ms` passed, `abort` fired; leaves no timer behind. */
+function untilSignalled(signalled: Promise<void>, ms: number, abort: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      abort?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    abort?.addEventListener('abort', done, { once: true });
+    void signalled.then(done);
+  });
 }
 
 /** A short random pause, growing with the attempts, so racing writers stop colliding in lockstep. */

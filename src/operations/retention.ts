@@ -1,6 +1,7 @@
-import type { OperationStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Ticks } from './date-time-offset.js';
+import { advanceEveryDue } from './schedule.js';
 
 export interface RetentionOptions {
   /** How long a finished operation stays readable (Graph promises at least 24 hours). */
@@ -13,14 +14,15 @@ export interface RetentionOptions {
 
 /**
  * Deletes operations that finished longer ago than the retention period. Every instance may run it at
- * once: the deletes are idempotent, so they only share the work.
+ * once: the deletes are idempotent, so they only share the work. A scheduled operation that nobody read
+ * after it was due is finished first (dated by its schedule), so it is purged like any other.
  */
 export class RetentionPurger {
   private readonly batchSize: number;
   private readonly maxBatches: number;
 
   constructor(
-    private readonly store: OperationStore,
+    private readonly store: Pick<Store, 'operations' | 'admin'>,
     private readonly clock: Clock,
     private readonly options: RetentionOptions,
   ) {
@@ -30,10 +32,12 @@ export class RetentionPurger {
 
   /** One run: batches until none is full (or the run's bound); answers how many operations went. */
   async runOnce(): Promise<number> {
-    const before = this.clock.now() - this.options.retention;
+    const now = this.clock.now();
+    await advanceEveryDue(this.store.admin, this.store.operations, now);
+    const before = now - this.options.retention;
     let purged = 0;
     for (let batch = 0; batch < this.maxBatches; batch++) {
-      const deleted = await this.store.purgeFinished(before, this.batchSize);
+      const deleted = await this.store.operations.purgeFinished(before, this.batchSize);
       purged += deleted;
       if (deleted < this.batchSize) break;
     }

@@ -1,3 +1,4 @@
+import type { AdminStore, OwnedOperation } from '../store/admin-store.js';
 import type { OperationStore } from '../store/store.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
 import type { LongRunningOperation, Owner } from './long-running-operation.js';
@@ -61,9 +62,23 @@ const MAX_DUE_BATCHES = 10;
  * nothing.
  */
 export async function advanceAllDue(store: OperationStore, owner: Owner, now: Ticks): Promise<void> {
+  await advanceInBatches(store, now, async (limit) => (await store.listDue(owner, now, limit)).map((operation) => ({ owner, operation })));
+}
+
+/**
+ * Advances the operations of every owner with a step due at `now`, so that what the admin API shows, and
+ * what the retention purge counts from, is what the schedules say even when nobody polled. One index
+ * lookup when nothing is due.
+ */
+export async function advanceEveryDue(admin: AdminStore, store: OperationStore, now: Ticks): Promise<void> {
+  await advanceInBatches(store, now, (limit) => admin.listDue(now, limit));
+}
+
+/** Bounded, so one call never runs away after a long quiet spell: the next call goes on where it stopped. */
+async function advanceInBatches(store: OperationStore, now: Ticks, listDue: (limit: number) => Promise<readonly OwnedOperation[]>): Promise<void> {
   for (let batch = 0; batch < MAX_DUE_BATCHES; batch++) {
-    const due = await store.listDue(owner, now, DUE_BATCH);
-    for (const op of due) await advance(store, owner, op, now);
+    const due = await listDue(DUE_BATCH);
+    for (const { owner, operation } of due) await advance(store, owner, operation, now);
     if (due.length < DUE_BATCH) return;
   }
 }
@@ -74,9 +89,15 @@ export async function advanceAllDue(store: OperationStore, owner: Owner, now: Ti
  */
 export function retryAfterSeconds(op: LongRunningOperation, now: Ticks): number | undefined {
   if (isTerminal(op.status)) return undefined;
-  const schedule = op.schedule;
-  if (!schedule) return 1;
-  const next = op.status === 'notStarted' && schedule.runAt > now ? schedule.runAt : schedule.finishAt;
+  const next = nextStepAt(op, now);
+  if (next === undefined) return 1;
   const seconds = (next - now + TICKS_PER_SECOND - 1n) / TICKS_PER_SECOND; // rounded up
   return seconds < 1n ? 1 : Number(seconds);
+}
+
+/** When the schedule of an unfinished operation takes its next step, or `undefined` when it has none. */
+export function nextStepAt(op: LongRunningOperation, now: Ticks): Ticks | undefined {
+  const schedule = op.schedule;
+  if (!schedule || isTerminal(op.status)) return undefined;
+  return op.status === 'notStarted' && schedule.runAt > now ? schedule.runAt : schedule.finishAt;
 }

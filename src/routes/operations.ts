@@ -18,6 +18,8 @@ export interface OperationRoutesOptions {
   readonly service: OperationService;
   readonly users: UserResolver;
   readonly limits: PageLimits;
+  /** The longest `Prefer: wait` honoured, in seconds: less than load balancers' idle timeouts. */
+  readonly maxWaitSeconds: number;
 }
 
 interface Params {
@@ -29,7 +31,7 @@ type Request = FastifyRequest<{ Params: Params; Querystring: RawQuery }>;
 
 /** `/me/authentication/operations` and `/users/{id | userPrincipalName}/authentication/operations`, under one version. */
 export async function operationRoutes(app: FastifyInstance, options: OperationRoutesOptions): Promise<void> {
-  const { version, service, users, limits } = options;
+  const { version, service, users, limits, maxWaitSeconds } = options;
 
   /** The user the path names, after the caller's permission for `access` to that user is checked. */
   async function addressed(request: Request, access: Access): Promise<AddressedUser> {
@@ -43,10 +45,18 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   }
 
   /** An entity answer; for a write (`written`), nothing but headers with `Prefer: return=minimal`. */
-  function sendEntity(request: Request, reply: FastifyReply, user: AddressedUser, op: LongRunningOperation, select?: OperationProperty[], written = false) {
+  function sendEntity(
+    request: Request,
+    reply: FastifyReply,
+    user: AddressedUser,
+    op: LongRunningOperation,
+    select?: OperationProperty[],
+    written = false,
+    waited?: number,
+  ) {
     const prefer = parsePrefer(request.headers.prefer);
     reply.header('ETag', etagOf(op.version));
-    applyPreferences(reply, prefer, written);
+    applyPreferences(reply, prefer, written, waited);
     if (written && prefer.returnMinimal) return reply.code(204).send();
     return reply.send({
       '@odata.context': operationsContext(serviceRoot(request), user.contextKey, { select, entity: true }),
@@ -91,13 +101,21 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
     app.get(item, async (request: Request, reply) => {
       const user = await addressed(request, 'read');
       const { select } = itemOptions(request.query);
-      const op = await service.get(user.owner, request.params.id!);
+      const requested = parsePrefer(request.headers.prefer).waitSeconds;
+      const wait = requested === undefined ? undefined : Math.min(requested, maxWaitSeconds);
+      let op = await service.get(user.owner, request.params.id!);
+      const ifNoneMatch = request.headers['if-none-match'];
+      // Waiting is for a change from what the client has: its If-None-Match, or else what there is now.
+      if (wait && (ifNoneMatch === undefined || ifNoneMatchHits(ifNoneMatch, op.version))) {
+        op = await service.getAfterChange(user.owner, op, wait * 1000, whileConnected(reply));
+      }
       const pollAgain = service.pollAgainInSeconds(op);
       if (pollAgain !== undefined) reply.header('Retry-After', String(pollAgain)); // while the operation is unfinished
-      if (ifNoneMatchHits(request.headers['if-none-match'], op.version)) {
+      if (ifNoneMatchHits(ifNoneMatch, op.version)) {
+        if (wait !== undefined) reply.header('Preference-Applied', `wait=${wait}`);
         return reply.code(304).header('ETag', etagOf(op.version)).send();
       }
-      return sendEntity(request, reply, user, op, select);
+      return sendEntity(request, reply, user, op, select, false, wait);
     });
 
     app.patch(item, async (request: Request, reply) => {
@@ -118,10 +136,17 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   }
 }
 
-/** `Preference-Applied` names what was honoured: the `return` preference on writes, and enum members. */
-function applyPreferences(reply: FastifyReply, prefer: Preferences, written: boolean): void {
+/**
+ * `Preference-Applied` names what was honoured: the `return` preference on writes, enum members, and the
+ * wait (as the server capped it) on reads of one operation.
+ */
+function applyPreferences(reply: FastifyReply, prefer: Preferences, written: boolean, waited?: number): void {
   const returned = written && (prefer.returnMinimal ? 'return=minimal' : prefer.returnRepresentation && 'return=representation');
-  const applied = preferenceApplied([returned, prefer.includeUnknownEnumMembers && 'include-unknown-enum-members']);
+  const applied = preferenceApplied([
+    returned,
+    prefer.includeUnknownEnumMembers && 'include-unknown-enum-members',
+    waited !== undefined && `wait=${waited}`,
+  ]);
   if (applied) reply.header('Preference-Applied', applied);
 }
 
@@ -130,4 +155,11 @@ function nextLink(request: Request, skiptoken: string): string {
   const [path, search = ''] = request.url.split('?', 2) as [string, string?];
   const kept = search.split('&').filter((part) => part !== '' && !/^(\$|%24)?skip(token)?(=|$)/i.test(part));
   return `${requestOrigin(request)}${path}?${[...kept, `$skiptoken=${skiptoken}`].join('&')}`;
+}
+
+/** Fires when the client goes away, so a waiting request stops waiting for nobody. */
+function whileConnected(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  return controller.signal;
 }

@@ -2,6 +2,8 @@ import type { Ticks } from '../operations/date-time-offset.js';
 import type { Filter } from '../operations/filter.js';
 import type { LongRunningOperation, OperationProperty, Owner } from '../operations/long-running-operation.js';
 import type { OperationStatus } from '../operations/status.js';
+import type { DirectPatch } from './sql/operation-query.js';
+import type { AdminStore } from './admin-store.js';
 
 /** A value of a sort key as stores hold it: dates as ticks, status as its enum value, strings as is. */
 export type SortValue = string | bigint | number | null;
@@ -33,6 +35,13 @@ export interface OperationStore {
    * The schedule is written by `insert` only: an update keeps the stored one, whatever `next` holds.
    */
   update(owner: Owner, next: LongRunningOperation, expectedVersion: number): Promise<LongRunningOperation | undefined>;
+  /**
+   * PATCH in one statement, for the common case: applies `patch.changes` to an open, unscheduled operation
+   * when the lifecycle allows them, when they change something and, with `patch.version`, only at that
+   * version. Answers the stored row, or `undefined` when any of that does not hold: the caller then reads
+   * the row, decides and explains (404, 409, 412, or nothing to change). See `sql/operation-query.ts`.
+   */
+  patch(owner: Owner, id: string, patch: DirectPatch): Promise<LongRunningOperation | undefined>;
   /** Deletes the operation (only at `expectedVersion` when given); `true` when a row went. */
   delete(owner: Owner, id: string, expectedVersion?: number): Promise<boolean>;
   list(owner: Owner, query: ListQuery): Promise<LongRunningOperation[]>;
@@ -77,10 +86,38 @@ export interface StoreStatistics {
   readonly connections?: { readonly total: number; readonly idle: number; readonly waiting: number };
 }
 
+/**
+ * Tells waiting readers (`Prefer: wait`) that an operation changed. Writers need do nothing: the store's own
+ * `update` and `delete` signal every watch on the row, in this process and (PostgreSQL) on every instance.
+ */
+export interface ChangeFeed {
+  /**
+   * Starts watching one operation for up to `forMs`; from the moment this resolves, any change of it
+   * signals the watch. Answers `undefined` when watching is unavailable (shutting down, the database's
+   * notification channel down): the caller answers without waiting.
+   */
+  watch(owner: Owner, id: string, forMs: number): Promise<OperationWatch | undefined>;
+  /** Ends every watch (each `changed()` resolves): the process is shutting down and must not keep requests. */
+  releaseAll(): void;
+}
+
+export interface OperationWatch {
+  /**
+   * Resolves at the next signal after this call. Arm it before reading the operation, so a change between
+   * the read and the wait is not missed. A signal may be spurious (another instance reconnected): re-read.
+   */
+  changed(): Promise<void>;
+  /** Stops watching; idempotent. */
+  close(): Promise<void>;
+}
+
 export interface Store {
   readonly operations: OperationStore;
+  readonly changes: ChangeFeed;
   readonly users: UserDirectory;
   readonly secrets: SecretStore;
+  /** Every owner's data at once, for the admin API and the emulator's state (never a request path of Graph's API). */
+  readonly admin: AdminStore;
   /** Resolves when the database answers; for readiness checks. */
   ping(): Promise<void>;
   statistics(): Promise<StoreStatistics>;

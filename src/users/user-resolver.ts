@@ -31,6 +31,11 @@ export class UserResolver {
     this.remembered.set(key, principal.userPrincipalName);
   }
 
+  /** Forgets which users this process wrote, after the directory was replaced: each is written again at its next request. */
+  forget(): void {
+    this.remembered.clear();
+  }
+
   /** Whether the path names the caller; answered from the token alone, so a 403 never needs a lookup. */
   target(principal: Principal, userKey: string | undefined): Target {
     if (userKey === undefined) return 'me';

@@ -94,6 +94,8 @@ await describePostgres('several instances on one PostgreSQL schema', () => {
           [1, 1],
           [2, 1],
           [3, 1],
+          [4, 1],
+          [5, 1],
         ],
         'each migration recorded exactly once',
       );

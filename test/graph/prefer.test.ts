@@ -85,3 +85,18 @@ describe('preferenceApplied', () => {
     );
   });
 });
+
+describe('parsePrefer: wait', () => {
+  it('reads wait=N as whole seconds, next to other preferences', () => {
+    assert.equal(parsePrefer('wait=10').waitSeconds, 10);
+    assert.equal(parsePrefer('return=minimal, Wait=0').waitSeconds, 0);
+    assert.equal(parsePrefer('wait="5"').waitSeconds, 5);
+    assert.equal(parsePrefer('wait=9999999999').waitSeconds, 9_999_999_999);
+  });
+
+  it('ignores a wait that is not delta-seconds', () => {
+    for (const header of ['wait', 'wait=', 'wait=-1', 'wait=1.5', 'wait=soon', 'wait=1e3', 'wait=99999999999', 'waits=5']) {
+      assert.equal(parsePrefer(header).waitSeconds, undefined, header);
+    }
+  });
+});

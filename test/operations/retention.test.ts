@@ -19,13 +19,42 @@ describe('retention', () => {
       // the client dates its last action years back: retention still counts from the server's finish
       await service.update(owner, finished.id, { status: 'succeeded', lastActionDateTime: '2001-01-01T00:00:00Z' });
       const open = await service.create(owner, { status: 'running' });
-      const purger = new RetentionPurger(store.operations, clock, { retention: 24n * HOUR, batchSize: 1 });
+      const purger = new RetentionPurger(store, clock, { retention: 24n * HOUR, batchSize: 1 });
       now += 23n * HOUR;
       assert.equal(await purger.runOnce(), 0, 'kept for the whole period');
       now += 2n * HOUR;
       assert.equal(await purger.runOnce(), 1);
       assert.equal(await store.operations.get(owner, finished.id), undefined);
       assert.ok(await store.operations.get(owner, open.id), 'an unfinished operation is never purged');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('purges a scheduled operation that nobody read after it was due, counting from its scheduled finish', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    let now = 17_000_000_000_000_000n;
+    const owner = { tenantId: 't', userId: 'u' };
+    try {
+      const finishAt = now + HOUR;
+      await store.operations.insert(owner, {
+        id: 'forgotten-reset',
+        createdDateTime: now,
+        lastActionDateTime: now,
+        status: 'notStarted',
+        statusDetail: null,
+        resourceLocation: null,
+        version: 1,
+        finishedAt: null,
+        schedule: { runAt: now + 1n, finishAt, outcome: 'succeeded', detail: 'ResetSuccess', resourceLocation: null },
+      });
+      const purger = new RetentionPurger(store, { now: () => now }, { retention: 24n * HOUR });
+      now = finishAt + 23n * HOUR;
+      assert.equal(await purger.runOnce(), 0, 'kept for the whole period after its scheduled finish');
+      assert.equal((await store.operations.get(owner, 'forgotten-reset'))?.finishedAt, finishAt, 'finished as scheduled, not when noticed');
+      now = finishAt + 25n * HOUR;
+      assert.equal(await purger.runOnce(), 1);
+      assert.equal(await store.operations.get(owner, 'forgotten-reset'), undefined);
     } finally {
       await store.close();
     }
@@ -38,7 +67,7 @@ describe('retention', () => {
     try {
       for (let i = 0; i < 25; i++) await service.create({ tenantId: 't', userId: `u${i % 3}` }, { status: 'failed' });
       now += 48n * HOUR;
-      const purger = new RetentionPurger(store.operations, { now: () => now }, { retention: HOUR, batchSize: 4, maxBatches: 3 });
+      const purger = new RetentionPurger(store, { now: () => now }, { retention: HOUR, batchSize: 4, maxBatches: 3 });
       assert.equal(await purger.runOnce(), 12, 'three batches of four, then the run stops');
       assert.equal(await purger.runOnce(), 12);
       assert.equal(await purger.runOnce(), 1);

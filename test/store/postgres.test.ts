@@ -12,12 +12,23 @@ import {
   dropSchema,
   freshSchemaName,
   openFreshPostgresStore,
+  type FreshPostgresStore,
   POSTGRES_TEST_URL,
 } from '../support/postgres.js';
+import { changeFeedContract } from './change-feed-contract.js';
+import { adminStoreContract } from './admin-contract.js';
 import { operationStoreContract } from './contract.js';
+import { patchContract } from './patch-contract.js';
 
 await describePostgres('postgres store', () => {
   operationStoreContract('postgres', () => openFreshPostgresStore());
+  patchContract('postgres', () => openFreshPostgresStore());
+  adminStoreContract('postgres', () => openFreshPostgresStore());
+  changeFeedContract(
+    'postgres',
+    () => openFreshPostgresStore(),
+    (first) => openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema: (first as FreshPostgresStore).schema }),
+  );
   specifics();
 });
 
@@ -184,10 +195,12 @@ function specifics(): void {
         Object.fromEntries(indexes.rows.map((row) => [row.name, columnsOf(row.definition)])),
         {
           operations_by_created: 'user_id, tenant_id, created_ticks, id',
+          operations_by_created_all: 'created_ticks, id', // the admin listing reads across owners
           operations_by_finished: 'finished_ticks', // retention reads across owners
           operations_by_last_action: 'user_id, tenant_id, last_action_ticks, id',
           operations_by_schedule: 'user_id, tenant_id, run_at_ticks', // partial: scheduled rows only
           operations_by_status: 'user_id, tenant_id, status, id',
+          operations_due: 'run_at_ticks', // partial: open scheduled rows, across owners
           operations_pkey: 'user_id, tenant_id, id',
         },
       );

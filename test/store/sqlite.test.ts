@@ -7,7 +7,10 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
+import { changeFeedContract } from './change-feed-contract.js';
+import { adminStoreContract } from './admin-contract.js';
 import { operationStoreContract } from './contract.js';
+import { patchContract } from './patch-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'graph-lro-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,6 +23,9 @@ function freshPath(): string {
 
 operationStoreContract('sqlite in memory', async () => openSqliteStore({ path: ':memory:' }));
 operationStoreContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
+adminStoreContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
+changeFeedContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
+patchContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 
 const owner = { tenantId: 'tenant-1', userId: 'user-1' };
 const stored: LongRunningOperation = {

@@ -108,6 +108,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_by_schedule ON operations (user_id, tenant_id, run_at_ticks) WHERE run_at_ticks IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'operation watchers',
+    // Who waits on which operation (`Prefer: wait`), so that a writer sends a notification only when
+    // someone listens: NOTIFY serialises the commits of the transactions that send one, which no write
+    // should pay for nothing. UNLOGGED: a watcher lives for one request, so the table needs no WAL and
+    // writing to it never waits for a disk flush; after a crash it starts empty, which is right.
+    // Rows of an instance that died expire (expires_at) and are swept by the others.
+    sql: `
+      CREATE UNLOGGED TABLE operation_watchers (
+        user_id text COLLATE "C" NOT NULL,
+        tenant_id text COLLATE "C" NOT NULL,
+        operation_id text COLLATE "C" NOT NULL,
+        watcher_id uuid NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (user_id, tenant_id, operation_id, watcher_id)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'reads across owners',
+    // For the admin API, the only reader that crosses owners besides retention (on Citus these run on every
+    // shard, so these indexes need not lead with the distribution column): its listing newest first and
+    // its timeline by creation time, and the open scheduled operations, whose due steps the dashboard and
+    // the retention purge write. The partial index holds only open scheduled rows: finishing one takes it
+    // out. A large existing table is locked against writes while they build; build them CONCURRENTLY by
+    // hand first (same names) to avoid that: the migration then finds them.
+    sql: `
+      CREATE INDEX IF NOT EXISTS operations_by_created_all ON operations (created_ticks, id);
+      CREATE INDEX IF NOT EXISTS operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
+    `,
+  },
 ];
 
 /** The newest schema version this release knows. */

@@ -4,16 +4,19 @@ import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
 import {
   countSql,
   dueSql,
+  insertValues,
   listSql,
   OPERATION_COLUMNS,
   operationFromRow,
+  patchSql,
   POSTGRES,
-  scheduleColumns,
   type OperationRow,
 } from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
 import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
+import { notifyingUpdate, notifyWatchersSql, PostgresChangeFeed } from './change-listener.js';
 import { migrate, quoteIdentifier } from './migrations.js';
+import { postgresAdminStore } from './postgres-admin.js';
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL; its own parameters (e.g. `application_name`) win over the options below. */
@@ -53,9 +56,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
   let closing: Promise<void> | undefined;
+  const changes = new PostgresChangeFeed(
+    pool,
+    () => new pg.Client({ ...poolConfig(options), application_name: `${options.applicationName ?? 'graph-lro'}/listener` }),
+    async (client) => {
+      if (options.schema !== undefined) await setSearchPath(client, options.schema);
+    },
+  );
   return {
     operations: operationStore(pool),
+    changes,
     users: userDirectory(pool),
+    admin: postgresAdminStore(pool),
     secrets: {
       putIfAbsent: async (name, value) => {
         await pool.query(named(STATEMENTS.insertSecret, [name, value]));
@@ -73,7 +85,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return { operationsByStatus: countsByStatus(byStatus.rows), connections };
     },
     // Waits for borrowed connections to come back; a second call answers the first one's promise.
-    close: () => (closing ??= pool.end()),
+    close: () => (closing ??= changes.close().then(() => pool.end())),
   };
 }
 
@@ -90,11 +102,13 @@ function poolConfig(options: PostgresStoreOptions): PoolConfigWithHook {
     // Set on the session (not as a startup `options` parameter, which the connection string's own
     // `options` would silently replace) and awaited, so no query ever runs on the wrong search path.
     ...(schema !== undefined && {
-      onConnect: async (client: PoolClient) => {
-        await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdentifier(schema)]);
-      },
+      onConnect: (client: PoolClient) => setSearchPath(client, schema),
     }),
   };
+}
+
+async function setSearchPath(client: pg.ClientBase, schema: string): Promise<void> {
+  await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdentifier(schema)]);
 }
 
 /**
@@ -128,16 +142,23 @@ const STATEMENTS = {
   // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
   // answers the row this UPDATE wrote. A writer that waited on the row lock re-checks both guards against
   // the committed row, so of racing writers at one version exactly one wins, and a finished row stays so.
+  // The same statement tells the row's watchers (`Prefer: wait`), if it has any, that it changed.
   update: {
     name: 'graph-lro/operations/update',
-    text: `UPDATE operations
+    text: notifyingUpdate(`UPDATE operations
            SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, finished_ticks = $10,
                version = version + 1
            WHERE ${OWNED_ID} AND version = $8 AND status = ANY($9::smallint[])
-           RETURNING ${OPERATION_COLUMNS}`,
+           RETURNING ${OPERATION_COLUMNS}`),
   },
-  delete: { name: 'graph-lro/operations/delete', text: `DELETE FROM operations WHERE ${OWNED_ID}` },
-  deleteAtVersion: { name: 'graph-lro/operations/delete-at-version', text: `DELETE FROM operations WHERE ${OWNED_ID} AND version = $4` },
+  delete: {
+    name: 'graph-lro/operations/delete',
+    text: `WITH deleted AS (DELETE FROM operations WHERE ${OWNED_ID} RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`,
+  },
+  deleteAtVersion: {
+    name: 'graph-lro/operations/delete-at-version',
+    text: `WITH deleted AS (DELETE FROM operations WHERE ${OWNED_ID} AND version = $4 RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`,
+  },
   // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
   purgeFinished: {
     name: 'graph-lro/operations/purge-finished',
@@ -190,19 +211,7 @@ function operationStore(pool: pg.Pool): OperationStore {
     insert: async (owner, op) => {
       // A plain INSERT: an existing id fails on the primary key (unique_violation) and is never overwritten.
       await pool.query(
-        named(STATEMENTS.insert, [
-          owner.tenantId,
-          owner.userId,
-          op.id,
-          op.createdDateTime,
-          op.lastActionDateTime,
-          statusValue(op.status),
-          op.statusDetail,
-          op.resourceLocation,
-          op.version,
-          op.finishedAt,
-          ...scheduleColumns(op),
-        ]),
+        named(STATEMENTS.insert, insertValues(owner, op)),
       );
     },
     get: async (owner, id) => operationFromRow((await rows<OperationRow>(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
@@ -225,6 +234,10 @@ function operationStore(pool: pg.Pool): OperationStore {
           )
         )[0],
       ),
+    patch: async (owner, id, patch) => {
+      const { text, values } = patchSql(POSTGRES, owner, id, patch);
+      return operationFromRow((await rows<OperationRow>({ name: 'graph-lro/operations/patch', text: notifyingUpdate(text), values }))[0]);
+    },
     delete: async (owner, id, expectedVersion) => {
       const key = [owner.tenantId, owner.userId, id];
       const result = await pool.query(

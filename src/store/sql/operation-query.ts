@@ -1,6 +1,6 @@
 import type { CompareOp, Filter, FilterValue, MatchFn } from '../../operations/filter.js';
-import type { LongRunningOperation, OperationProperty, OperationSchedule, Owner } from '../../operations/long-running-operation.js';
-import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import type { LongRunningOperation, OperationChanges, OperationProperty, OperationSchedule, Owner } from '../../operations/long-running-operation.js';
+import { isTerminal, OPEN_STATUSES, OPERATION_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
 import type { ListQuery, OrderKey, SortValue } from '../store.js';
 
 /**
@@ -16,6 +16,8 @@ export interface Dialect {
   readonly notSame: string;
   /** A condition that is always false. */
   readonly never: string;
+  /** A placeholder with its SQL type spelled out, where the database cannot infer it (`$1 IS NULL`). */
+  typed(placeholder: string, type: 'smallint' | 'integer' | 'bigint' | 'text'): string;
   /** Case-sensitive string tests of a column against a non-empty value; `value()` binds it (again). */
   readonly match: Readonly<Record<MatchFn, (column: string, value: () => string) => string>>;
 }
@@ -25,6 +27,7 @@ export const SQLITE: Dialect = {
   same: 'IS',
   notSame: 'IS NOT',
   never: '0',
+  typed: (placeholder) => placeholder,
   match: {
     // Not LIKE/GLOB: LIKE ignores ASCII case in SQLite, and both need the value's wildcards escaped.
     startswith: (column, value) => `substr(${column}, 1, length(${value()})) = ${value()}`,
@@ -38,6 +41,7 @@ export const POSTGRES: Dialect = {
   same: 'IS NOT DISTINCT FROM',
   notSame: 'IS DISTINCT FROM',
   never: 'FALSE',
+  typed: (placeholder, type) => `${placeholder}::${type}`,
   match: {
     startswith: (column, value) => `starts_with(${column}, ${value()})`,
     endswith: (column, value) => `right(${column}, length(${value()})) = ${value()}`,
@@ -110,6 +114,23 @@ function scheduleFromRow(row: OperationRow): OperationSchedule | undefined {
 }
 
 /** The values of the schedule's columns (`run_at_ticks` … `outcome_location`), all NULL without a schedule. */
+/** The values of `tenant_id, user_id` and {@link OPERATION_COLUMNS}, in that order: one row of an INSERT. */
+export function insertValues(owner: Owner, op: LongRunningOperation): SortValue[] {
+  return [
+    owner.tenantId,
+    owner.userId,
+    op.id,
+    op.createdDateTime,
+    op.lastActionDateTime,
+    statusValue(op.status),
+    op.statusDetail,
+    op.resourceLocation,
+    op.version,
+    op.finishedAt,
+    ...scheduleColumns(op),
+  ];
+}
+
 export function scheduleColumns(operation: LongRunningOperation): [bigint | null, bigint | null, number | null, string | null, string | null] {
   const schedule = operation.schedule;
   if (!schedule) return [null, null, null, null, null];
@@ -174,6 +195,54 @@ export function dueSql(dialect: Dialect, owner: Owner, now: bigint, limit: numbe
   return { text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
 }
 
+/** A PATCH the store applies in one statement: see `OperationStore.patch`. */
+export interface DirectPatch {
+  readonly changes: OperationChanges;
+  /** The server's time: `lastActionDateTime` when the patch sets none, and the finish time. */
+  readonly now: bigint;
+  /** `If-Match` of one version; absent for none or `*` (any version of an existing row). */
+  readonly version?: number;
+}
+
+const TERMINAL_STATUS_VALUES = OPERATION_STATUSES.filter(isTerminal).map(statusValue);
+
+/**
+ * PATCH as one UPDATE that applies the lifecycle rules itself (the ones `applyChanges` applies after a
+ * read): the row must be open and unscheduled, a status may only move forward — among open statuses and
+ * their successors that is "not to a lower value", see `status.ts` —, something must actually change, and
+ * the version must match when `If-Match` names one. When any of it fails no row is written and the
+ * caller reads the row to tell the client why. Bound in the order the placeholders appear (SQLite's `?`).
+ */
+export function patchSql(dialect: Dialect, owner: Owner, id: string, patch: DirectPatch): SqlQuery {
+  const sql = new Builder(dialect);
+  const { changes, now } = patch;
+  const status = changes.status === undefined ? null : statusValue(changes.status);
+  const newStatus = () => dialect.typed(sql.bind(status), 'smallint');
+  const has = (property: keyof OperationChanges) => (changes[property] === undefined ? 0 : 1);
+  const set = [
+    `status = COALESCE(${newStatus()}, status)`,
+    `status_detail = CASE WHEN ${sql.bind(has('statusDetail'))} = 1 THEN ${dialect.typed(sql.bind(changes.statusDetail ?? null), 'text')} ELSE status_detail END`,
+    `resource_location = CASE WHEN ${sql.bind(has('resourceLocation'))} = 1 THEN ${dialect.typed(sql.bind(changes.resourceLocation ?? null), 'text')} ELSE resource_location END`,
+    `last_action_ticks = ${dialect.typed(sql.bind(changes.lastActionDateTime ?? now), 'bigint')}`,
+    `finished_ticks = CASE WHEN COALESCE(${newStatus()}, status) IN (${TERMINAL_STATUS_VALUES.map((v) => sql.bind(v)).join(', ')}) THEN ${dialect.typed(sql.bind(now), 'bigint')} ELSE NULL END`,
+    'version = version + 1',
+  ];
+  const conditions = [
+    `${ownerCondition(sql, owner)} AND id = ${sql.bind(id)}`,
+    `status IN (${OPEN_STATUSES.map((s) => sql.bind(statusValue(s))).join(', ')})`,
+    'run_at_ticks IS NULL',
+    `(${newStatus()} IS NULL OR ${newStatus()} >= status)`,
+    `(${dialect.typed(sql.bind(patch.version ?? null), 'integer')} IS NULL OR version = ${dialect.typed(sql.bind(patch.version ?? null), 'integer')})`,
+    `(${[
+      `${newStatus()} <> status`,
+      `(${sql.bind(has('statusDetail'))} = 1 AND status_detail ${dialect.notSame} ${dialect.typed(sql.bind(changes.statusDetail ?? null), 'text')})`,
+      `(${sql.bind(has('resourceLocation'))} = 1 AND resource_location ${dialect.notSame} ${dialect.typed(sql.bind(changes.resourceLocation ?? null), 'text')})`,
+      `last_action_ticks <> ${dialect.typed(sql.bind(changes.lastActionDateTime ?? null), 'bigint')}`,
+    ].join(' OR ')})`,
+  ];
+  return { text: `UPDATE operations SET ${set.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING ${OPERATION_COLUMNS}`, values: sql.values };
+}
+
 function ownerCondition(sql: Builder, owner: Owner): string {
   return `tenant_id = ${sql.bind(owner.tenantId)} AND user_id = ${sql.bind(owner.userId)}`;
 }
@@ -181,7 +250,7 @@ function ownerCondition(sql: Builder, owner: Owner): string {
 const COMPARISON: Readonly<Record<Exclude<CompareOp, 'eq' | 'ne'>, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
 
 /** Collects bound values and answers their placeholders. */
-class Builder {
+export class Builder {
   readonly values: SortValue[] = [];
 
   constructor(private readonly dialect: Dialect) {}

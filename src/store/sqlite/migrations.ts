@@ -69,6 +69,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_by_schedule ON operations (tenant_id, user_id, run_at_ticks) WHERE run_at_ticks IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'reads across owners',
+    // For the admin API, the only reader that crosses owners besides retention: its listing newest first
+    // and its timeline by creation time (the key columns ride along, so the index orders whole keys), and
+    // the open scheduled operations, whose due steps the dashboard and the retention purge write. The
+    // partial index holds only open scheduled rows: finishing an operation takes it out.
+    sql: `
+      CREATE INDEX operations_by_created_all ON operations (created_ticks, id);
+      CREATE INDEX operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
+    `,
+  },
 ];
 
 /** Brings the database up to the latest schema; running it again changes nothing. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
 import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
+import { LocalWatches } from '../local-watches.js';
 import { countsByStatus } from '../status-counts.js';
 import {
   countSql,
@@ -9,6 +10,7 @@ import {
   listSql,
   OPERATION_COLUMNS,
   operationFromRow,
+  patchSql,
   scheduleColumns,
   SQLITE,
   type OperationRow,
@@ -16,6 +18,7 @@ import {
 } from '../sql/operation-query.js';
 import type { DirectoryUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
 import { migrate } from './migrations.js';
+import { sqliteAdminStore } from './sqlite-admin.js';
 
 /**
  * Opens the database with this service's pragmas and brings its schema up to date. Exported so tests can
@@ -39,10 +42,17 @@ export function openSqliteStore(options: { path: string }): Store {
   const db = openSqliteDatabase(options.path);
   const ping = db.prepare('SELECT 1');
   const byStatus = reader<{ status: bigint; count: bigint }>(db, 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status');
+  // One process owns the database file, so its own writes are all the changes there are.
+  const watches = new LocalWatches();
   return {
-    operations: operationStore(db),
+    operations: operationStore(db, watches),
+    changes: {
+      watch: async (owner, id) => watches.open(owner, id),
+      releaseAll: () => watches.releaseAll(),
+    },
     users: userDirectory(db),
     secrets: secretStore(db),
+    admin: sqliteAdminStore(db),
     ping: async () => {
       ping.get();
     },
@@ -61,7 +71,7 @@ const OWNED_ID = `${OWNED} AND id = @id`;
 const OPEN_STATUS_PARAMS = Object.fromEntries(OPEN_STATUSES.map((status, i) => [`open${i}`, statusValue(status)]));
 const OPEN_STATUS_LIST = Object.keys(OPEN_STATUS_PARAMS).map((name) => `@${name}`).join(', ');
 
-function operationStore(db: Connection): OperationStore {
+function operationStore(db: Connection, watches: LocalWatches): OperationStore {
   const insert = db.prepare(
     `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
      VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks,
@@ -92,10 +102,22 @@ function operationStore(db: Connection): OperationStore {
       insert.run(operationParams(owner, operation));
     },
     get: async (owner, id) => operationFromRow(select.get({ ...owner, id })),
-    update: async (owner, next, expectedVersion) =>
-      operationFromRow(update.all({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })[0]),
-    delete: async (owner, id, expectedVersion) =>
-      remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0,
+    update: async (owner, next, expectedVersion) => {
+      const updated = operationFromRow(update.all({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })[0]);
+      if (updated) watches.signalOperation(owner, next.id);
+      return updated;
+    },
+    patch: async (owner, id, patch) => {
+      // all(), for the same reason as `update`'s
+      const patched = operationFromRow(queries.all(patchSql(SQLITE, owner, id, patch))[0]);
+      if (patched) watches.signalOperation(owner, id);
+      return patched;
+    },
+    delete: async (owner, id, expectedVersion) => {
+      const deleted = remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0;
+      if (deleted) watches.signalOperation(owner, id);
+      return deleted;
+    },
     list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
     listDue: async (owner, now, limit) => queries.all(dueSql(SQLITE, owner, now, limit)).map((row) => operationFromRow(row)!),

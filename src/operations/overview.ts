@@ -1,0 +1,80 @@
+import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } from '../store/admin-store.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
+import { advance, advanceEveryDue } from './schedule.js';
+import { STATUS_ENUM_MEMBERS, type OperationStatus, type UNKNOWN_FUTURE_VALUE } from './status.js';
+
+/** Every member of the status enum, the sentinel included, so a dashboard's columns never change shape. */
+export type StatusCounts = Record<OperationStatus | typeof UNKNOWN_FUTURE_VALUE, number>;
+
+export interface OverviewPage {
+  readonly items: readonly ListedOperation[];
+  /** Where the next page starts; absent on the last page. */
+  readonly next?: AdminCursor;
+}
+
+export interface TimelineBucket {
+  readonly start: Ticks;
+  readonly counts: StatusCounts;
+}
+
+export interface Statistics {
+  readonly now: Ticks;
+  readonly byStatus: StatusCounts;
+  /** Oldest first; the last bucket holds `now`. */
+  readonly timeline: readonly TimelineBucket[];
+}
+
+/**
+ * What an operator's dashboard shows: every owner's operations, newest first, and counts by status over
+ * time. Scheduled operations are shown as their schedules have them now, as Graph's routes show them.
+ */
+export class OperationOverview {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(query: AdminListQuery): Promise<OverviewPage> {
+    const now = this.clock.now();
+    // First every due step (bounded), so that a status filter sees current statuses; then the page's own rows.
+    await advanceEveryDue(this.store.admin, this.store.operations, now);
+    const rows = await this.store.admin.list({ ...query, limit: query.limit + 1 });
+    const items = await Promise.all(rows.slice(0, query.limit).map((row) => this.current(row, now)));
+    if (rows.length <= query.limit) return { items };
+    return { items, next: cursorAfter(rows[query.limit - 1]!) };
+  }
+
+  /**
+   * Counts by status, and of the operations created in each of `buckets` buckets of `bucketSeconds`, by
+   * their current status. Buckets are aligned to multiples of their length since the epoch, so the
+   * timeline's boundaries stay put from one refresh to the next.
+   */
+  async statistics(bucketSeconds: number, buckets: number): Promise<Statistics> {
+    const now = this.clock.now();
+    await advanceEveryDue(this.store.admin, this.store.operations, now);
+    const bucketTicks = BigInt(bucketSeconds) * TICKS_PER_SECOND;
+    const start = (now / bucketTicks - BigInt(buckets - 1)) * bucketTicks;
+    const [statistics, created] = await Promise.all([this.store.statistics(), this.store.admin.countCreated(start, bucketTicks, buckets)]);
+    const timeline = Array.from({ length: buckets }, (_, i) => ({ start: start + BigInt(i) * bucketTicks, counts: emptyCounts() }));
+    for (const { bucket, status, count } of created) timeline[bucket]!.counts[status] += count;
+    return { now, byStatus: { ...emptyCounts(), ...statistics.operationsByStatus }, timeline };
+  }
+
+  /** The row as its schedule has it at `now` (a step that came due since the batch advance above). */
+  private async current(row: ListedOperation, now: Ticks): Promise<ListedOperation> {
+    if (!row.operation.schedule) return row;
+    const operation = await advance(this.store.operations, row.owner, row.operation, now);
+    return operation === undefined ? row : { ...row, operation };
+  }
+}
+
+/** Where a listing newest first goes on after `row`. */
+export function cursorAfter({ owner, operation }: OwnedOperation): AdminCursor {
+  return { createdDateTime: operation.createdDateTime, id: operation.id, tenantId: owner.tenantId, userId: owner.userId };
+}
+
+function emptyCounts(): StatusCounts {
+  return Object.fromEntries(STATUS_ENUM_MEMBERS.map((status) => [status, 0])) as StatusCounts;
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { formatIsoDuration, parseIsoDuration } from '../../emulator/iso-duration.js';
+import { GraphError } from '../../errors.js';
+import type { AdjustableClock } from '../../operations/clock.js';
+import { formatDateTimeOffset, MAX_TICKS, parseDateTimeOffset, TICKS_PER_SECOND, type Ticks } from '../../operations/date-time-offset.js';
+import type { Store } from '../../store/store.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
+
+export interface ClockRoutesOptions {
+  readonly clock: AdjustableClock;
+  readonly store: Store;
+  /** Runs once the clock has moved: the retention purge, so a test need not wait for its next round. */
+  readonly moved: () => Promise<void>;
+}
+
+/**
+ * Emulator (`--emulator-clock`): `GET /admin/clock`, `POST /admin/clock` (`{"advanceBy": "PT5M"}` or
+ * `{"now": "<DateTimeOffset>"}`, forwards only) and `DELETE /admin/clock` (back to system time, only
+ * while no operation is stored, since every stored date may be past it).
+ */
+export async function adminClockRoutes(app: FastifyInstance, options: ClockRoutesOptions): Promise<void> {
+  const { clock, store } = options;
+  const state = () => ({ now: formatDateTimeOffset(clock.now()), offset: formatIsoDuration(clock.offset) });
+
+  app.get('/clock', async () => state());
+
+  app.post('/clock', async (request) => {
+    const move = readMove(request.body, clock.now());
+    if ('by' in move) clock.advanceBy(move.by);
+    else clock.advanceTo(move.to);
+    await options.moved();
+    return state();
+  });
+
+  app.delete('/clock', async () => {
+    if (clock.offset === 0n) return state();
+    const stored = Object.values((await store.statistics()).operationsByStatus).reduce((sum, n) => sum + n, 0);
+    if (stored > 0) {
+      throw new GraphError(
+        'conflict',
+        `The clock runs ${formatIsoDuration(clock.offset)} ahead of system time and ${stored} stored operations are dated by it: ` +
+          'going back would run their schedules and finish times backwards. Delete them first (POST /admin/reset), or restart the process.',
+      );
+    }
+    clock.reset();
+    return state();
+  });
+
+  methodNotAllowed(app, '/clock', ['GET', 'POST', 'DELETE']);
+}
+
+/** Where the body asks the clock to go: `advanceBy` a duration, or to `now`; never into the past. */
+function readMove(body: unknown, now: Ticks): { readonly by: Ticks } | { readonly to: Ticks } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GraphError('badRequest', 'The request body must be a JSON object: {"advanceBy": "PT5M"} or {"now": "<DateTimeOffset>"}.');
+  }
+  const names = Object.keys(body);
+  const unknown = names.find((name) => name !== 'advanceBy' && name !== 'now');
+  if (unknown !== undefined) throw new GraphError('invalidProperty', `The property '${unknown}' is not one of the clock's: advanceBy, now.`);
+  if (names.length !== 1) throw new GraphError('badRequest', "Give exactly one of 'advanceBy' and 'now'.");
+  const { advanceBy, now: to } = body as { advanceBy?: unknown; now?: unknown };
+  if (advanceBy !== undefined) {
+    const ticks = typeof advanceBy === 'string' ? parseIsoDuration(advanceBy) : undefined;
+    if (ticks === undefined) {
+      throw new GraphError('invalidValue', "'advanceBy' must be a forward ISO 8601 duration of days, hours, minutes and seconds, such as PT5M or P1DT2H.");
+    }
+    return { by: withinCalendar(now + ticks) - now };
+  }
+  const ticks = typeof to === 'string' ? parseDateTimeOffset(to) : undefined;
+  if (ticks === undefined) throw new GraphError('invalidValue', "'now' must be a DateTimeOffset such as 2030-01-01T00:00:00Z.");
+  if (ticks < now) {
+    throw new GraphError('invalidValue', `'now' is in the past of the service's clock (${formatDateTimeOffset(now)}): the clock only moves forwards.`);
+  }
+  return { to: withinCalendar(ticks) };
+}
+
+/** A year of room below DateTimeOffset's end (9999-12-31), for the schedules and dates made at the new time. */
+const LATEST = MAX_TICKS - 366n * 24n * 3600n * TICKS_PER_SECOND;
+
+function withinCalendar(ticks: Ticks): Ticks {
+  if (ticks > LATEST) throw new GraphError('invalidValue', `The clock cannot move past ${formatDateTimeOffset(LATEST)}.`);
+  return ticks;
+}

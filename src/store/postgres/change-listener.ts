@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Owner } from '../../operations/long-running-operation.js';
+import { LocalWatches, watchKey } from '../local-watches.js';
+import type { ChangeFeed, OperationWatch } from '../store.js';
+
+/** The channel writers notify on; the payload is `[schema, tenant_id, user_id, id]` as JSON. */
+export const CHANGE_CHANNEL = 'graph_lro_operation_changed';
+
+/**
+ * SQL that notifies the watchers of the operation in `row` (a writer's RETURNING, with tenant_id, user_id
+ * and id), for the writer's statement to run on each row it changed: it sends only when a watcher row
+ * exists, so writes nobody waits for cost one index probe of a (nearly always empty) table and no NOTIFY.
+ */
+export function notifyWatchersSql(row: string): string {
+  return `(SELECT pg_notify('${CHANGE_CHANNEL}', json_build_array(current_schema(), ${row}.tenant_id, ${row}.user_id, ${row}.id)::text)
+   WHERE EXISTS (SELECT 1 FROM operation_watchers w
+                 WHERE w.user_id = ${row}.user_id AND w.tenant_id = ${row}.tenant_id AND w.operation_id = ${row}.id AND w.expires_at > now()))`;
+}
+
+/** A writer's UPDATE … RETURNING `columns`, answering the same rows and telling their watchers. */
+export function notifyingUpdate(update: string): string {
+  return `WITH updated AS (${update}, tenant_id, user_id) SELECT updated.*, ${notifyWatchersSql('updated')} AS notified FROM updated`;
+}
+
+/** Longer than a watch lasts, so its row outlives it; a row of a crashed instance goes after this. */
+const WATCHER_MARGIN_MS = 10_000;
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * Change notifications across instances, without holding a pooled connection or a transaction while
+ * anyone waits: each instance keeps ONE extra connection that LISTENs (opened at the first watch), a
+ * watch is a row in `operation_watchers` for its lifetime, and writers NOTIFY when they change a watched
+ * row. A lost listener connection signals every local watch (they re-read) and reconnects at the next
+ * watch; the waiting loop re-reads now and then in any case, so a gap costs latency, never correctness.
+ */
+export class PostgresChangeFeed implements ChangeFeed {
+  readonly #local = new LocalWatches();
+  #listener: Promise<pg.Client> | undefined;
+  #lastSweep = 0;
+  #released = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    /** A new, unconnected client for the listening connection, on the store's database and search path. */
+    private readonly newClient: () => pg.Client,
+    private readonly prepare: (client: pg.Client) => Promise<void>,
+  ) {}
+
+  async watch(owner: Owner, id: string, forMs: number): Promise<OperationWatch | undefined> {
+    if (this.#released || !(await this.#listening())) return undefined;
+    // Local first: a notification that arrives while the row is being inserted is then already counted.
+    const watcherId = randomUUID();
+    const local = this.#local.open(owner, id, () => this.#forget(owner, id, watcherId));
+    if (!local) return undefined;
+    try {
+      await this.pool.query({
+        name: 'graph-lro/watchers/insert',
+        text: `INSERT INTO operation_watchers (user_id, tenant_id, operation_id, watcher_id, expires_at)
+               VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')`,
+        values: [owner.userId, owner.tenantId, id, watcherId, forMs + WATCHER_MARGIN_MS],
+      });
+    } catch (error) {
+      await local.close();
+      throw error;
+    }
+    this.#sweepNowAndThen();
+    return local;
+  }
+
+  releaseAll(): void {
+    this.#released = true;
+    this.#local.releaseAll();
+  }
+
+  /** Ends the listening connection (the pool is the store's to end). */
+  async close(): Promise<void> {
+    this.releaseAll();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.then((client) => client.end()).catch(() => undefined);
+  }
+
+  async #forget(owner: Owner, id: string, watcherId: string): Promise<void> {
+    await this.pool
+      .query({
+        name: 'graph-lro/watchers/delete',
+        text: 'DELETE FROM operation_watchers WHERE user_id = $1 AND tenant_id = $2 AND operation_id = $3 AND watcher_id = $4',
+        values: [owner.userId, owner.tenantId, id, watcherId],
+      })
+      .catch(() => undefined); // it expires anyway
+  }
+
+  #sweepNowAndThen(): void {
+    const now = Date.now();
+    if (now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    this.#lastSweep = now;
+    void this.pool.query('DELETE FROM operation_watchers WHERE expires_at < now()').catch(() => undefined);
+  }
+
+  /** The listening connection, opened on first use and again after it was lost; `false` when it cannot be. */
+  async #listening(): Promise<boolean> {
+    this.#listener ??= this.#connect();
+    try {
+      await this.#listener;
+      return true;
+    } catch {
+      this.#listener = undefined; // the next watch tries again
+      return false;
+    }
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const client = this.newClient();
+    const lost = () => {
+      if (this.#listener === connected) this.#listener = undefined;
+      this.#local.signalAll(); // notifications may have been missed: everyone re-reads
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    const connected: Promise<pg.Client> = (async () => {
+      try {
+        await client.connect();
+        await this.prepare(client);
+        const schema = (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!.schema;
+        client.on('notification', (message) => this.#deliver(schema, message.payload));
+        await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+        return client;
+      } catch (error) {
+        client.removeListener('end', lost);
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+    })();
+    return connected;
+  }
+
+  #deliver(schema: string, payload: string | undefined): void {
+    try {
+      const [from, tenantId, userId, id] = JSON.parse(payload ?? '') as string[];
+      if (from === schema && tenantId !== undefined && userId !== undefined && id !== undefined) this.#local.signal(watchKey(tenantId, userId, id));
+    } catch {
+      // not ours: some other program notifying on the same channel
+    }
+  }
+}

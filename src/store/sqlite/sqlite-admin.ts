@@ -1,0 +1,43 @@
+import type { Database as Connection } from 'better-sqlite3';
+import type { AdminStore, OwnedOperation } from '../admin-store.js';
+import type { DirectoryUser } from '../store.js';
+import {
+  adminListSql,
+  allDueSql,
+  chunks,
+  createdCountFromRow,
+  createdCountSql,
+  insertOperationsSql,
+  insertUsersSql,
+  listedFromRow,
+  ownedFromRow,
+  userFromRow,
+  usersPageSql,
+  type ListedRow,
+} from '../sql/admin-query.js';
+import { SQLITE, type SqlQuery } from '../sql/operation-query.js';
+
+/** The admin store on SQLite: statements across owners, prepared per call (they are rare and their text varies). */
+export function sqliteAdminStore(db: Connection): AdminStore {
+  // Ticks pass 2^53: every integer is read as a bigint, as the operation store reads them.
+  const all = <Row>(query: SqlQuery): Row[] => db.prepare(query.text).safeIntegers(true).all(...query.values) as Row[];
+  const run = (query: SqlQuery) => db.prepare(query.text).run(...query.values);
+  const replace = db.transaction((operations: readonly OwnedOperation[], users: readonly DirectoryUser[] | undefined) => {
+    db.prepare('DELETE FROM operations').run();
+    if (users !== undefined) {
+      db.prepare('DELETE FROM users').run();
+      for (const slice of chunks(users)) run(insertUsersSql(SQLITE, slice));
+    }
+    for (const slice of chunks(operations)) run(insertOperationsSql(SQLITE, slice));
+  });
+
+  return {
+    list: async (query) => all<ListedRow>(adminListSql(SQLITE, query)).map(listedFromRow),
+    countCreated: async (start, bucketTicks, buckets) =>
+      all<Parameters<typeof createdCountFromRow>[0]>(createdCountSql(SQLITE, start, bucketTicks, buckets)).map(createdCountFromRow),
+    listDue: async (now, limit) => all<ListedRow>(allDueSql(SQLITE, now, limit)).map(ownedFromRow),
+    listUsers: async (after, limit) => all<Parameters<typeof userFromRow>[0]>(usersPageSql(SQLITE, after, limit)).map(userFromRow),
+    // IMMEDIATE: the write lock is taken before the first DELETE, so no other writer slips in between.
+    replace: async (operations, users) => replace.immediate(operations, users),
+  };
+}

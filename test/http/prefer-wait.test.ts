@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
+import { describePostgres, openFreshPostgresStore, POSTGRES_TEST_URL, type FreshPostgresStore } from '../support/postgres.js';
+
+/**
+ * A waiting request that does not end at the change fails by this bound instead of passing late: it is
+ * below the periodic re-read (5 s) that would otherwise end it with the right answer anyway.
+ */
+const BOUND = { timeout: 4_000 };
+
+/**
+ * The store, with a way to learn when a request has started watching: a change made after that must
+ * end the wait, which is what these tests are about (a change made before it ends the wait trivially).
+ */
+function observed(store: Store): { store: Store; nextWatch: () => Promise<void> } {
+  let notify: (() => void) | undefined;
+  const wrapped: Store = {
+    ...store,
+    changes: {
+      watch: async (...args) => {
+        const watch = await store.changes.watch(...args);
+        notify?.();
+        return watch;
+      },
+      releaseAll: () => store.changes.releaseAll(),
+    },
+  };
+  return { store: wrapped, nextWatch: () => new Promise<void>((resolve) => (notify = resolve)) };
+}
+
+interface Instances {
+  /** Where the waiting requests go. */
+  readonly reader: Harness;
+  /** Where the writes go: the same instance on SQLite, another one on PostgreSQL. */
+  readonly writer: Harness;
+  /** An instance on the same data whose --max-wait is 1 s. */
+  readonly capped: Harness;
+  readonly nextWatch: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+function preferWaitSuite(name: string, start: () => Promise<Instances>): void {
+  describe(`Prefer: wait (${name})`, () => {
+    let instances: Instances;
+    let token: string;
+    before(async () => {
+      instances = await start();
+      token = (await instances.writer.user('waiter@contoso.com')).token;
+    });
+    after(() => instances.close());
+
+    async function create(): Promise<{ url: string; etag: string }> {
+      const res = await instances.writer.request(token, { method: 'POST', url: OPERATIONS, payload: { status: 'running' } });
+      assert.equal(res.statusCode, 201, res.body);
+      return { url: `${OPERATIONS}/${res.json.id}`, etag: String(res.headers.etag) };
+    }
+
+    function waitingGet(url: string, prefer: string, headers: Record<string, string> = {}) {
+      return instances.reader.request(token, { method: 'GET', url, headers: { prefer, ...headers } });
+    }
+
+    it('answers as soon as the operation changes, with the change and Preference-Applied', BOUND, async () => {
+      const { url } = await create();
+      const watching = instances.nextWatch();
+      const waiting = waitingGet(url, 'wait=30');
+      await watching;
+      const patch = await instances.writer.request(token, { method: 'PATCH', url, payload: { status: 'succeeded', statusDetail: 'done' } });
+      assert.equal(patch.statusCode, 200, patch.body);
+      const res = await waiting;
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json.status, 'succeeded');
+      assert.equal(res.json.statusDetail, 'done');
+      assert.equal(res.headers.etag, '"2"');
+      assert.equal(res.headers['preference-applied'], 'wait=30');
+      assert.equal(res.headers['retry-after'], undefined, 'finished: nothing to poll for');
+    });
+
+    it('with If-None-Match of the current ETag, waits for a change from it', BOUND, async () => {
+      const { url, etag } = await create();
+      const watching = instances.nextWatch();
+      const waiting = waitingGet(url, 'wait=30', { 'if-none-match': etag });
+      await watching;
+      await instances.writer.request(token, { method: 'PATCH', url, payload: { statusDetail: 'half way' } });
+      const res = await waiting;
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json.statusDetail, 'half way');
+      assert.equal(res.headers.etag, '"2"');
+      assert.equal(res.headers['retry-after'], '1', 'still running');
+    });
+
+    it('with a stale If-None-Match, answers at once with what changed since', BOUND, async () => {
+      const { url, etag } = await create();
+      await instances.writer.request(token, { method: 'PATCH', url, payload: { statusDetail: 'moved on' } });
+      const res = await waitingGet(url, 'wait=30', { 'if-none-match': etag });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json.statusDetail, 'moved on');
+    });
+
+    it('a finished operation is answered at once', BOUND, async () => {
+      const { url } = await create();
+      await instances.writer.request(token, { method: 'PATCH', url, payload: { status: 'failed' } });
+      const res = await waitingGet(url, 'wait=30');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json.status, 'failed');
+    });
+
+    it('without a change: the current state after the wait (the server caps it), or 304 for If-None-Match', BOUND, async () => {
+      const { url, etag } = await create();
+      const capped = (prefer: string, headers: Record<string, string> = {}) =>
+        instances.capped.request(token, { method: 'GET', url, headers: { prefer, ...headers } });
+      const res = await capped('wait=3600');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers.etag, etag);
+      assert.equal(res.headers['preference-applied'], 'wait=1', 'capped at the configured --max-wait');
+      const notModified = await capped('wait=3600', { 'if-none-match': etag });
+      assert.equal(notModified.statusCode, 304);
+      assert.equal(notModified.headers['preference-applied'], 'wait=1');
+      assert.equal(notModified.body, '');
+    });
+
+    it('a delete while waiting answers 404', BOUND, async () => {
+      const { url } = await create();
+      const watching = instances.nextWatch();
+      const waiting = waitingGet(url, 'wait=30');
+      await watching;
+      assert.equal((await instances.writer.request(token, { method: 'DELETE', url })).statusCode, 204);
+      const res = await waiting;
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json.error.code, 'itemNotFound');
+    });
+
+    it('wait=0, a malformed wait, and Prefer on other requests change nothing', async () => {
+      const { url } = await create();
+      for (const prefer of ['wait=0', 'wait=soon', 'wait=-1', 'wait']) {
+        const res = await waitingGet(url, prefer);
+        assert.equal(res.statusCode, 200, prefer);
+        assert.equal(res.headers['preference-applied'], prefer === 'wait=0' ? 'wait=0' : undefined, prefer);
+      }
+      const list = await instances.reader.request(token, { method: 'GET', url: OPERATIONS, headers: { prefer: 'wait=30' } });
+      assert.equal(list.headers['preference-applied'], undefined, 'a listing does not wait');
+    });
+
+    // Steps at 0.3 s (running) and 0.6 s (succeeded): without a timer for them, the waits would last until the
+    // periodic re-read (5 s) and exceed this bound.
+    it('a scheduled step ends the wait when it is due (a password reset running, then finishing)', BOUND, async () => {
+      const helpdesk = await instances.writer.user('helpdesk@contoso.com', { scopes: ['UserAuthenticationMethod.ReadWrite.All'] });
+      const target = await instances.writer.user('forgetful@contoso.com');
+      const started = await instances.writer.request(helpdesk.token, {
+        method: 'POST',
+        url: `/v1.0/users/${target.user.id}/authentication/methods/${PASSWORD_METHOD_ID}/resetPassword`,
+        payload: {},
+      });
+      assert.equal(started.statusCode, 202, started.body);
+      const location = new URL(String(started.headers.location));
+      const poll = (headers: Record<string, string> = {}) =>
+        instances.reader.request(helpdesk.token, { method: 'GET', url: `${location.pathname}${location.search}`, headers: { prefer: 'wait=30', ...headers } });
+      const running = await poll();
+      assert.equal(running.json.status, 'running');
+      const finished = await poll({ 'if-none-match': String(running.headers.etag) });
+      assert.equal(finished.json.status, 'succeeded');
+      assert.equal(finished.json.statusDetail, 'ResetSuccess');
+    });
+  });
+}
+
+/** Waits end at the first of a change and --max-wait: the tests that wait for a change need a long one. */
+const WAITING = { limits: { maxWaitSeconds: 30 }, passwordReset: { durationTicks: 6_000_000n } } as const;
+const CAPPED = { limits: { maxWaitSeconds: 1 } } as const;
+
+preferWaitSuite('sqlite, one instance', async () => {
+  const { store, nextWatch } = observed(openSqliteStore({ path: ':memory:' }));
+  const h = await startHarness({ store, ...WAITING });
+  const capped = await startHarness({ store, ...CAPPED });
+  return {
+    reader: h,
+    writer: h,
+    capped,
+    nextWatch,
+    close: async () => {
+      await capped.app.close();
+      await h.close();
+    },
+  };
+});
+
+await describePostgres('Prefer: wait across two instances on PostgreSQL', () => {
+  preferWaitSuite('postgres, two instances', async () => {
+    const first: FreshPostgresStore = await openFreshPostgresStore();
+    const { store, nextWatch } = observed(first);
+    const reader = await startHarness({ store, ...WAITING });
+    const writer = await startHarness({ store: await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema: first.schema }), ...WAITING });
+    const capped = await startHarness({ store: await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema: first.schema }), ...CAPPED });
+    return {
+      reader,
+      writer,
+      capped,
+      nextWatch,
+      close: async () => {
+        await capped.close();
+        await writer.close();
+        await reader.close();
+      },
+    };
+  });
+});
+
+describe('Prefer: wait and shutdown', () => {
+  it('a request waiting when the server shuts down is answered at once with the current state', BOUND, async () => {
+    const { store, nextWatch } = observed(openSqliteStore({ path: ':memory:' }));
+    const h = await startHarness({ store, ...WAITING });
+    const { token } = await h.user('waiter@contoso.com');
+    const created = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} });
+    const watching = nextWatch();
+    const waiting = h.request(token, { method: 'GET', url: `${OPERATIONS}/${created.json.id}`, headers: { prefer: 'wait=30' } });
+    await watching;
+    const closed = h.app.close();
+    const res = await waiting;
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json.status, 'notStarted');
+    await closed;
+    await store.close();
+  });
+});
