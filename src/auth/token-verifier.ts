@@ -5,7 +5,8 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Turns an access token into the caller it names, or rejects it with an `unauthenticated` GraphError. */
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal>;
+  /** The token's principal; synchronously when this token was verified a moment ago (every request checks one). */
+  verify(token: string): Principal | Promise<Principal>;
 }
 
 /** The challenge Graph itself sends with every 401, so clients that read it are sent to the same authority. */
@@ -115,18 +116,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     (exactIssuers.includes(issuer) || issuerTemplates.some((template) => issuerForTenant(template, tenantId) === issuer));
 
   const verified = new VerifiedTokenCache();
-  return {
-    async verify(token) {
-      const cached = verified.get(token);
-      if (cached !== undefined) return cached;
+  async function verifyInFull(token: string): Promise<Principal> {
       const claims = await verifiedClaims(token, options.keys, verifyOptions);
       const principal = principalFromClaims(claims);
       // Only now is `tid` known to be signed, so only now can it choose the issuer the token must have.
       if (!acceptsIssuer(claims.iss, principal.tenantId)) throw unauthenticated(INVALID_ISSUER);
       verified.set(token, principal, claims.exp! + options.clockToleranceSeconds);
       return principal;
-    },
-  };
+  }
+  return { verify: (token) => verified.get(token) ?? verifyInFull(token) };
 }
 
 async function verifiedClaims(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /**
  * Prometheus metrics of one app. A registry of its own (not prom-client's global one), so that several
@@ -11,19 +12,8 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
   const registry = new Registry();
   const statistics = oncePerScrape(() => store.statistics());
   collectDefaultMetrics({ register: registry, prefix: 'graph_lro_process_' });
-  const requests = new Counter({
-    name: 'graph_lro_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'graph_lro_http_request_duration_seconds',
-    help: 'Time from request to response, by method and route template.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const requests = new RequestMetrics();
+  requests.registerIn(registry);
   new Gauge({
     name: 'graph_lro_operations',
     help: 'Stored operations by status (all tenants and users).',
@@ -45,23 +35,9 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     },
   });
 
-  // The labelled series, by the label values joined: prom-client would hash the label object on every
-  // request; the few distinct combinations are found once and kept (routes × methods × statuses is small).
-  const series = new Map<string, { count: Counter.Internal; time: Histogram.Internal<'method' | 'route'> }>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids and UPNs in label values would grow the series without bound.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let labelled = series.get(key);
-    if (labelled === undefined) {
-      labelled = {
-        count: requests.labels({ method: request.method, route, status: String(reply.statusCode) }),
-        time: latency.labels({ method: request.method, route }),
-      };
-      series.set(key, labelled);
-    }
-    labelled.count.inc();
-    labelled.time.observe(reply.elapsedTime / 1000);
+    requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   return registry;

@@ -104,7 +104,8 @@ export class OperationService {
 
   /** How long a poller should wait before asking again: until the next scheduled step; none once finished. */
   pollAgainInSeconds(operation: LongRunningOperation): number | undefined {
-    return retryAfterSeconds(operation, this.clock.now());
+    // Reading the clock is for schedules only: an unscheduled answer does not depend on the time (this runs on every read).
+    return operation.schedule ? retryAfterSeconds(operation, this.clock.now()) : retryAfterSeconds(operation, 0n);
   }
 
   /**

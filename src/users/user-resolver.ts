@@ -22,13 +22,15 @@ export class UserResolver {
 
   constructor(private readonly directory: UserDirectory) {}
 
-  /** Records the signed-in user of a delegated token. */
-  async remember(principal: Principal): Promise<void> {
-    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined) return;
+  /** Records the signed-in user of a delegated token; `undefined` (nothing to wait for) when already recorded. */
+  remember(principal: Principal): Promise<void> | undefined {
+    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined) return undefined;
     const key = `${principal.tenantId}/${principal.userId}`;
-    if (this.remembered.get(key) === principal.userPrincipalName) return;
-    await this.directory.upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName: principal.userPrincipalName });
-    this.remembered.set(key, principal.userPrincipalName);
+    const userPrincipalName = principal.userPrincipalName;
+    if (this.remembered.get(key) === userPrincipalName) return undefined;
+    return this.directory
+      .upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName })
+      .then(() => void this.remembered.set(key, userPrincipalName));
   }
 
   /** Forgets which users this process wrote, after the directory was replaced: each is written again at its next request. */

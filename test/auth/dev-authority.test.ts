@@ -68,7 +68,7 @@ describe('dev authority', () => {
     return decodeJwt(await authority.mint({ tenantId: TENANT, user: USER }));
   }
   async function rejects(token: string, message?: string): Promise<void> {
-    await assert.rejects(authority.verifier.verify(token), (error) => assertUnauthenticated(error, message));
+    await assert.rejects(async () => authority.verifier.verify(token), (error) => assertUnauthenticated(error, message));
   }
 
   describe('minting', () => {
@@ -176,7 +176,7 @@ describe('dev authority', () => {
       assert.notEqual(first.jwks().keys[0]?.kid, second.jwks().keys[0]?.kid);
       const token = await first.mint({ tenantId: TENANT, user: USER });
       assert.equal((await first.verifier.verify(token)).tenantId, TENANT);
-      await assert.rejects(second.verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
+      await assert.rejects(async () => second.verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
     });
 
     it('refuses a stored secret that is not a signing key, naming it', async () => {

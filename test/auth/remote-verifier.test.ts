@@ -95,7 +95,7 @@ describe('remote verifier', () => {
       discoveryUrl: `${base}/${TENANT}/v2.0/.well-known/openid-configuration`,
     });
     assert.equal((await verifier.verify(await sign(claims({ iss: issuer })))).tenantId, TENANT);
-    await assert.rejects(verifier.verify(await sign(claims())), (error) =>
+    await assert.rejects(async () => verifier.verify(await sign(claims())), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'),
     );
   });
@@ -119,12 +119,12 @@ describe('remote verifier', () => {
   it("rejects a token of another tenant's issuer", async () => {
     const verifier = await verifierFor([entraIssuer(TENANT)]);
     const token = await sign(claims({ iss: entraIssuer(OTHER_TENANT), tid: OTHER_TENANT }));
-    await assert.rejects(verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'));
+    await assert.rejects(async () => verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'));
   });
 
   it('rejects a token for another audience', async () => {
     const verifier = await verifierFor([entraIssuer(TENANT)]);
-    await assert.rejects(verifier.verify(await sign(claims({ aud: 'api://someone-else' }))), (error) =>
+    await assert.rejects(async () => verifier.verify(await sign(claims({ aud: 'api://someone-else' }))), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid audience.'),
     );
   });
@@ -133,13 +133,13 @@ describe('remote verifier', () => {
     const verifier = await verifierFor([entraIssuer(TENANT)]);
     const pem = await exportSPKI((await importJWK(publicJwk, 'RS256', { extractable: true })) as CryptoKey);
     const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: KID }).sign(new TextEncoder().encode(pem));
-    await assert.rejects(verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
+    await assert.rejects(async () => verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
   });
 
   it('rejects an expired token', async () => {
     const verifier = await verifierFor([entraIssuer(TENANT)]);
     const longAgo = Math.floor(Date.now() / 1000) - 7200;
-    await assert.rejects(verifier.verify(await sign(claims({ iat: longAgo, nbf: longAgo, exp: longAgo + 3600 }))), (error) =>
+    await assert.rejects(async () => verifier.verify(await sign(claims({ iat: longAgo, nbf: longAgo, exp: longAgo + 3600 }))), (error) =>
       assertUnauthenticated(error, 'Lifetime validation failed, the token is expired.'),
     );
   });
@@ -149,13 +149,13 @@ describe('remote verifier', () => {
     const byDefault = await verifierFor([entraIssuer(TENANT)]);
     assert.equal((await byDefault.verify(token)).tenantId, TENANT);
     const rs256Only = await verifierFor([entraIssuer(TENANT)], { algorithms: ['RS256'] });
-    await assert.rejects(rs256Only.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
+    await assert.rejects(async () => rs256Only.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
   });
 
   it('matches a {tenantid} issuer against the token tid', async () => {
     const verifier = await verifierFor(['https://login.microsoftonline.com/{tenantid}/v2.0']);
     assert.equal((await verifier.verify(await sign(claims({ iss: entraIssuer(OTHER_TENANT), tid: OTHER_TENANT })))).tenantId, OTHER_TENANT);
-    await assert.rejects(verifier.verify(await sign(claims({ iss: entraIssuer(OTHER_TENANT), tid: TENANT }))), (error) =>
+    await assert.rejects(async () => verifier.verify(await sign(claims({ iss: entraIssuer(OTHER_TENANT), tid: TENANT }))), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'),
     );
   });
@@ -163,12 +163,12 @@ describe('remote verifier', () => {
   it('rejects a token whose kid the provider does not publish', async () => {
     const verifier = await verifierFor([entraIssuer(TENANT)]);
     const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'unknown' }).sign(privateKey);
-    await assert.rejects(verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
+    await assert.rejects(async () => verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
   });
 
   it('answers 503, not 401, when the provider keys cannot be fetched', async () => {
     const verifier = await verifierFor([entraIssuer(TENANT)], { jwksUrl: `${base}/broken-keys` });
-    await assert.rejects(verifier.verify(await sign(claims())), (error) => {
+    await assert.rejects(async () => verifier.verify(await sign(claims())), (error) => {
       assert.ok(error instanceof GraphError);
       assert.equal(error.kind, 'serviceUnavailable');
       assert.equal(error.status, 503);

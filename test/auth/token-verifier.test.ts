@@ -127,13 +127,13 @@ describe('createJwtVerifier', async () => {
 
   it('rejects an issuer that matches the template only for another tenant', async () => {
     const token = await sign({ iss: 'https://login.example/other-tenant/v2.0' });
-    await assert.rejects(verifier([issuerA, template]).verify(token), (error) =>
+    await assert.rejects(async () => verifier([issuerA, template]).verify(token), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'),
     );
   });
 
   it('rejects an unlisted issuer when only exact issuers are configured', async () => {
-    await assert.rejects(verifier([issuerA]).verify(await sign({ iss: 'https://idp.example/b' })), (error) =>
+    await assert.rejects(async () => verifier([issuerA]).verify(await sign({ iss: 'https://idp.example/b' })), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid issuer.'),
     );
   });
@@ -142,20 +142,20 @@ describe('createJwtVerifier', async () => {
     const token = await new SignJWT({ tid: TENANT, oid: USER, scp: 'a', aud: 'api://graph-lro', iss: issuerA })
       .setProtectedHeader({ alg: 'ES256' })
       .sign(privateKey);
-    await assert.rejects(verifier([issuerA]).verify(token), (error) =>
+    await assert.rejects(async () => verifier([issuerA]).verify(token), (error) =>
       assertUnauthenticated(error, 'Access token validation failure.'),
     );
   });
 
   it('maps expiry, not-before and audience failures to their messages', async () => {
     const v = verifier([issuerA]);
-    await assert.rejects(v.verify(await sign({ iss: issuerA, exp: now - 10 })), (error) =>
+    await assert.rejects(async () => v.verify(await sign({ iss: issuerA, exp: now - 10 })), (error) =>
       assertUnauthenticated(error, 'Lifetime validation failed, the token is expired.'),
     );
-    await assert.rejects(v.verify(await sign({ iss: issuerA, nbf: now + 600 })), (error) =>
+    await assert.rejects(async () => v.verify(await sign({ iss: issuerA, nbf: now + 600 })), (error) =>
       assertUnauthenticated(error, 'Lifetime validation failed, the token is not yet valid.'),
     );
-    await assert.rejects(v.verify(await sign({ iss: issuerA, aud: 'api://other' })), (error) =>
+    await assert.rejects(async () => v.verify(await sign({ iss: issuerA, aud: 'api://other' })), (error) =>
       assertUnauthenticated(error, 'Access token validation failure. Invalid audience.'),
     );
   });
@@ -174,7 +174,7 @@ describe('createJwtVerifier', async () => {
         issuers: [issuerA],
         clockToleranceSeconds: 0,
       });
-    await assert.rejects(failingWith(outage).verify(token), (error) => error === outage);
-    await assert.rejects(failingWith(bug).verify(token), (error) => error === bug);
+    await assert.rejects(async () => failingWith(outage).verify(token), (error) => error === outage);
+    await assert.rejects(async () => failingWith(bug).verify(token), (error) => error === bug);
   });
 });

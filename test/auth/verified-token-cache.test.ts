@@ -40,3 +40,13 @@ describe('verified token cache', () => {
     assert.ok(cache.get('y'));
   });
 });
+
+describe('verified token cache: a valid signature under another header or payload', () => {
+  it('is not a hit, and does not evict the genuine entry', () => {
+    const cache = new VerifiedTokenCache(10, () => 0);
+    cache.set('header.payload.signature', principal('genuine'), 10);
+    assert.equal(cache.get('header.forged-payload.signature'), undefined);
+    assert.equal(cache.get('forged-header.payload.signature'), undefined);
+    assert.equal(cache.get('header.payload.signature')?.kind, 'application');
+  });
+});
