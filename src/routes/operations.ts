@@ -44,17 +44,18 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
     return `${requestOrigin(request)}/${version}`;
   }
 
-  /** An entity answer; for a write (`written`), nothing but headers with `Prefer: return=minimal`. */
+  /**
+   * An entity answer; for a write (`written`), nothing but headers with `Prefer: return=minimal`. `prefer`
+   * is the request's `Prefer`, when the caller has read it already.
+   */
   function sendEntity(
     request: Request,
     reply: FastifyReply,
     user: AddressedUser,
     op: LongRunningOperation,
-    select?: OperationProperty[],
-    written = false,
-    waited?: number,
+    answer: { select?: OperationProperty[]; written?: boolean; waited?: number; prefer?: Preferences } = {},
   ) {
-    const prefer = parsePrefer(request.headers.prefer);
+    const { select, written = false, waited, prefer = parsePrefer(request.headers.prefer) } = answer;
     reply.header('ETag', etagOf(op.version));
     applyPreferences(reply, prefer, written, waited);
     if (written && prefer.returnMinimal) return reply.code(204).send();
@@ -95,14 +96,14 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
       const user = await addressed(request, 'write');
       const op = await service.create(user.owner, request.body);
       reply.header('Location', `${serviceRoot(request)}/users/${user.owner.userId}/authentication/operations/${op.id}`);
-      return sendEntity(request, reply.code(201), user, op, undefined, true);
+      return sendEntity(request, reply.code(201), user, op, { written: true });
     });
 
     app.get(item, async (request: Request, reply) => {
       const user = await addressed(request, 'read');
       const { select } = itemOptions(request.query);
-      const requested = parsePrefer(request.headers.prefer).waitSeconds;
-      const wait = requested === undefined ? undefined : Math.min(requested, maxWaitSeconds);
+      const prefer = parsePrefer(request.headers.prefer);
+      const wait = prefer.waitSeconds === undefined ? undefined : Math.min(prefer.waitSeconds, maxWaitSeconds);
       let op = await service.get(user.owner, request.params.id!);
       const ifNoneMatch = request.headers['if-none-match'];
       // Waiting is for a change from what the client has: its If-None-Match, or else what there is now.
@@ -115,13 +116,13 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
         if (wait !== undefined) reply.header('Preference-Applied', `wait=${wait}`);
         return reply.code(304).header('ETag', etagOf(op.version)).send();
       }
-      return sendEntity(request, reply, user, op, select, false, wait);
+      return sendEntity(request, reply, user, op, { select, waited: wait, prefer });
     });
 
     app.patch(item, async (request: Request, reply) => {
       const user = await addressed(request, 'write');
       const op = await service.update(user.owner, request.params.id!, request.body, ifMatch(request.headers['if-match']));
-      return sendEntity(request, reply, user, op, undefined, true);
+      return sendEntity(request, reply, user, op, { written: true });
     });
 
     app.delete(item, async (request: Request, reply) => {

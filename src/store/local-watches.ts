@@ -65,12 +65,6 @@ export class LocalWatches {
     for (const watchers of this.#byKey.values()) for (const watcher of watchers) take(watcher);
   }
 
-  get size(): number {
-    let n = 0;
-    for (const watchers of this.#byKey.values()) n += watchers.size;
-    return n;
-  }
-
   releaseAll(): void {
     this.#released = true;
     this.signalAll();

@@ -5,14 +5,14 @@ import { LocalWatches, watchKey } from '../local-watches.js';
 import type { ChangeFeed, OperationWatch } from '../store.js';
 
 /** The channel writers notify on; the payload is `[schema, tenant_id, user_id, id]` as JSON. */
-export const CHANGE_CHANNEL = 'graph_lro_operation_changed';
+const CHANGE_CHANNEL = 'graph_lro_operation_changed';
 
 /**
  * SQL that notifies the watchers of the operation in `row` (a writer's RETURNING, with tenant_id, user_id
  * and id), for the writer's statement to run on each row it changed: it sends only when a watcher row
  * exists, so writes nobody waits for cost one index probe of a (nearly always empty) table and no NOTIFY.
  */
-export function notifyWatchersSql(row: string): string {
+function notifyWatchersSql(row: string): string {
   return `(SELECT pg_notify('${CHANGE_CHANNEL}', json_build_array(current_schema(), ${row}.tenant_id, ${row}.user_id, ${row}.id)::text)
    WHERE EXISTS (SELECT 1 FROM operation_watchers w
                  WHERE w.user_id = ${row}.user_id AND w.tenant_id = ${row}.tenant_id AND w.operation_id = ${row}.id AND w.expires_at > now()))`;
@@ -21,6 +21,11 @@ export function notifyWatchersSql(row: string): string {
 /** A writer's UPDATE … RETURNING `columns`, answering the same rows and telling their watchers. */
 export function notifyingUpdate(update: string): string {
   return `WITH updated AS (${update}, tenant_id, user_id) SELECT updated.*, ${notifyWatchersSql('updated')} AS notified FROM updated`;
+}
+
+/** A DELETE of the operations `where` selects, telling their watchers; the row count is the rows deleted. */
+export function notifyingDelete(where: string): string {
+  return `WITH deleted AS (DELETE FROM operations WHERE ${where} RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`;
 }
 
 /** Longer than a watch lasts, so its row outlives it; a row of a crashed instance goes after this. */

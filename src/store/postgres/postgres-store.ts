@@ -14,7 +14,7 @@ import {
 } from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
 import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
-import { notifyingUpdate, notifyWatchersSql, PostgresChangeFeed } from './change-listener.js';
+import { notifyingDelete, notifyingUpdate, PostgresChangeFeed } from './change-listener.js';
 import { migrate, quoteIdentifier } from './migrations.js';
 import { postgresAdminStore } from './postgres-admin.js';
 
@@ -153,11 +153,11 @@ const STATEMENTS = {
   },
   delete: {
     name: 'graph-lro/operations/delete',
-    text: `WITH deleted AS (DELETE FROM operations WHERE ${OWNED_ID} RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`,
+    text: notifyingDelete(OWNED_ID),
   },
   deleteAtVersion: {
     name: 'graph-lro/operations/delete-at-version',
-    text: `WITH deleted AS (DELETE FROM operations WHERE ${OWNED_ID} AND version = $4 RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`,
+    text: notifyingDelete(`${OWNED_ID} AND version = $4`),
   },
   // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
   purgeFinished: {
