@@ -14,6 +14,7 @@ import {
   userFromRow,
   usersPageSql,
   type ListedRow,
+  type OwnedRow,
 } from '../sql/admin-query.js';
 import { POSTGRES, type SqlQuery } from '../sql/operation-query.js';
 
@@ -23,12 +24,15 @@ import { POSTGRES, type SqlQuery } from '../sql/operation-query.js';
  */
 export function postgresAdminStore(pool: pg.Pool): AdminStore {
   const rows = async <Row extends QueryResultRow>(query: SqlQuery): Promise<Row[]> => (await pool.query<Row>(query.text, query.values)).rows;
+  // Operation rows come as arrays in column order, as the operation store reads them.
+  const arrays = async <Row extends unknown[]>(query: SqlQuery): Promise<Row[]> =>
+    (await pool.query<Row>({ text: query.text, values: query.values, rowMode: 'array' })).rows;
 
   return {
-    list: async (query) => (await rows<ListedRow>(adminListSql(POSTGRES, query))).map(listedFromRow),
+    list: async (query) => (await arrays<ListedRow>(adminListSql(POSTGRES, query))).map(listedFromRow),
     countCreated: async (start, bucketTicks, buckets) =>
       (await rows<Parameters<typeof createdCountFromRow>[0]>(createdCountSql(POSTGRES, start, bucketTicks, buckets))).map(createdCountFromRow),
-    listDue: async (now, limit) => (await rows<ListedRow>(allDueSql(POSTGRES, now, limit))).map(ownedFromRow),
+    listDue: async (now, limit) => (await arrays<OwnedRow>(allDueSql(POSTGRES, now, limit))).map(ownedFromRow),
     listUsers: async (after, limit) => (await rows<Parameters<typeof userFromRow>[0]>(usersPageSql(POSTGRES, after, limit))).map(userFromRow),
     replace: async (operations, users) => {
       const client = await pool.connect();

@@ -10,6 +10,7 @@ import {
   operationFromRow,
   patchSql,
   POSTGRES,
+  type OperationColumns,
   type OperationRow,
 } from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
@@ -206,6 +207,10 @@ function operationStore(pool: pg.Pool): OperationStore {
   async function rows<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
     return (await pool.query<Row>(query)).rows;
   }
+  /** Operation rows, as arrays in column order (see {@link OperationRow}). */
+  async function operationRows(query: QueryConfig): Promise<OperationRow[]> {
+    return (await pool.query<OperationColumns>({ ...query, rowMode: 'array' })).rows;
+  }
 
   return {
     insert: async (owner, op) => {
@@ -214,11 +219,11 @@ function operationStore(pool: pg.Pool): OperationStore {
         named(STATEMENTS.insert, insertValues(owner, op)),
       );
     },
-    get: async (owner, id) => operationFromRow((await rows<OperationRow>(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
+    get: async (owner, id) => operationFromRow((await operationRows(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
     update: async (owner, next, expectedVersion) =>
       operationFromRow(
         (
-          await rows<OperationRow>(
+          await operationRows(
             named(STATEMENTS.update, [
               owner.tenantId,
               owner.userId,
@@ -236,7 +241,7 @@ function operationStore(pool: pg.Pool): OperationStore {
       ),
     patch: async (owner, id, patch) => {
       const { text, values } = patchSql(POSTGRES, owner, id, patch);
-      return operationFromRow((await rows<OperationRow>({ name: 'graph-lro/operations/patch', text: notifyingUpdate(text), values }))[0]);
+      return operationFromRow((await operationRows({ name: 'graph-lro/operations/patch', text: notifyingUpdate(text), values }))[0]);
     },
     delete: async (owner, id, expectedVersion) => {
       const key = [owner.tenantId, owner.userId, id];
@@ -245,11 +250,11 @@ function operationStore(pool: pg.Pool): OperationStore {
       );
       return (result.rowCount ?? 0) > 0;
     },
-    list: async (owner, query) => (await rows<OperationRow>(listSql(POSTGRES, owner, query))).map((row) => operationFromRow(row)!),
+    list: async (owner, query) => (await operationRows(listSql(POSTGRES, owner, query))).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => Number((await rows<{ count: bigint }>(countSql(POSTGRES, owner, filter)))[0]!.count),
     // Named: unlike a listing's, its text is the same for every call, and every listing runs it first.
     listDue: async (owner, now, limit) =>
-      (await rows<OperationRow>({ name: 'graph-lro/operations/list-due', ...dueSql(POSTGRES, owner, now, limit) })).map((row) => operationFromRow(row)!),
+      (await operationRows({ name: 'graph-lro/operations/list-due', ...dueSql(POSTGRES, owner, now, limit) })).map((row) => operationFromRow(row)!),
     purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
   };
 }

@@ -1,7 +1,7 @@
 import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
 import type { AdminListQuery, CreatedCount, ListedOperation, OwnedOperation } from '../admin-store.js';
 import type { DirectoryUser } from '../store.js';
-import { Builder, insertValues, OPERATION_COLUMNS, operationFromRow, type Dialect, type OperationRow, type SqlQuery } from './operation-query.js';
+import { Builder, insertValues, OPERATION_COLUMNS, operationFromRow, type Dialect, type OperationColumns, type SqlQuery } from './operation-query.js';
 
 /**
  * SQL of the admin store, shared by every engine: statements across owners (the dashboard, reset, export,
@@ -13,21 +13,19 @@ export const INSERT_CHUNK = 500;
 
 export const OWNED_COLUMNS = `tenant_id, user_id, ${OPERATION_COLUMNS}`;
 
-export interface OwnedRow extends OperationRow {
-  readonly tenant_id: string;
-  readonly user_id: string;
-}
+/** What the admin store reads: {@link OPERATION_COLUMNS} first, so that its rows are operation rows too, then the owner. */
+const OWNED_ROW_COLUMNS = `${OPERATION_COLUMNS}, tenant_id, user_id`;
 
-export interface ListedRow extends OwnedRow {
-  readonly user_principal_name: string | null;
-}
+export type OwnedRow = [...OperationColumns, tenantId: string, userId: string];
 
-export function ownedFromRow(row: OwnedRow): OwnedOperation {
-  return { owner: { tenantId: row.tenant_id, userId: row.user_id }, operation: operationFromRow(row)! };
+export type ListedRow = [...OperationColumns, tenantId: string, userId: string, userPrincipalName: string | null];
+
+export function ownedFromRow(row: OwnedRow | ListedRow): OwnedOperation {
+  return { owner: { tenantId: row[13], userId: row[14] }, operation: operationFromRow(row)! };
 }
 
 export function listedFromRow(row: ListedRow): ListedOperation {
-  return { ...ownedFromRow(row), userPrincipalName: row.user_principal_name };
+  return { ...ownedFromRow(row), userPrincipalName: row[15] };
 }
 
 /**
@@ -56,7 +54,7 @@ export function adminListSql(dialect: Dialect, query: AdminListQuery): SqlQuery 
   const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
   const upn = 'SELECT user_principal_name FROM users WHERE users.tenant_id = operations.tenant_id AND users.id = operations.user_id';
   return {
-    text: `SELECT ${OWNED_COLUMNS}, (${upn}) AS user_principal_name FROM operations ${where}
+    text: `SELECT ${OWNED_ROW_COLUMNS}, (${upn}) AS user_principal_name FROM operations ${where}
            ORDER BY created_ticks DESC, id DESC, tenant_id DESC, user_id DESC LIMIT ${sql.bind(query.limit)}`,
     values: sql.values,
   };
@@ -87,7 +85,7 @@ export function allDueSql(dialect: Dialect, now: bigint, limit: number): SqlQuer
     `status IN (${OPEN_STATUSES.map((status) => sql.bind(statusValue(status))).join(', ')})`,
     `(status = ${sql.bind(statusValue('notStarted'))} OR finish_at_ticks <= ${sql.bind(now)})`,
   ];
-  return { text: `SELECT ${OWNED_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
+  return { text: `SELECT ${OWNED_ROW_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
 }
 
 /** A page of users in key order. */

@@ -68,34 +68,42 @@ export const OPERATION_COLUMNS =
   'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks, ' +
   'run_at_ticks, finish_at_ticks, outcome, outcome_detail, outcome_location';
 
-/** A row of {@link OPERATION_COLUMNS}; engines differ only in how small integers come back. */
-export interface OperationRow {
-  readonly id: string;
-  readonly created_ticks: bigint;
-  readonly last_action_ticks: bigint;
-  readonly status: number | bigint;
-  readonly status_detail: string | null;
-  readonly resource_location: string | null;
-  readonly version: number | bigint;
-  readonly finished_ticks: bigint | null;
-  readonly run_at_ticks: bigint | null;
-  readonly finish_at_ticks: bigint | null;
-  readonly outcome: number | bigint | null;
-  readonly outcome_detail: string | null;
-  readonly outcome_location: string | null;
-}
+/**
+ * A row of {@link OPERATION_COLUMNS}, read as an array in that order (further columns may follow). Both
+ * drivers would otherwise build an object per row, named property by property, which on SQLite costs more
+ * than the query itself: 305 µs against 181 µs for a page of 101 rows. Engines differ only in how small
+ * integers come back.
+ */
+export type OperationRow = readonly [...OperationColumns, ...more: unknown[]];
+
+/** The values of {@link OPERATION_COLUMNS}, in order. */
+export type OperationColumns = [
+  id: string,
+  createdTicks: bigint,
+  lastActionTicks: bigint,
+  status: number | bigint,
+  statusDetail: string | null,
+  resourceLocation: string | null,
+  version: number | bigint,
+  finishedTicks: bigint | null,
+  runAtTicks: bigint | null,
+  finishAtTicks: bigint | null,
+  outcome: number | bigint | null,
+  outcomeDetail: string | null,
+  outcomeLocation: string | null,
+];
 
 export function operationFromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
   if (row === undefined) return undefined;
   const operation: LongRunningOperation = {
-    id: row.id,
-    createdDateTime: row.created_ticks,
-    lastActionDateTime: row.last_action_ticks,
-    status: statusFromValue(Number(row.status)),
-    statusDetail: row.status_detail,
-    resourceLocation: row.resource_location,
-    version: Number(row.version),
-    finishedAt: row.finished_ticks,
+    id: row[0],
+    createdDateTime: row[1],
+    lastActionDateTime: row[2],
+    status: statusFromValue(Number(row[3])),
+    statusDetail: row[4],
+    resourceLocation: row[5],
+    version: Number(row[6]),
+    finishedAt: row[7],
   };
   // Absent, not null, without a schedule: most operations have none, and they read back as they were written.
   const schedule = scheduleFromRow(row);
@@ -106,14 +114,14 @@ export function operationFromRow(row: OperationRow | undefined): LongRunningOper
 const OUTCOMES = ['succeeded', 'failed'] as const;
 
 function scheduleFromRow(row: OperationRow): OperationSchedule | undefined {
-  const { run_at_ticks: runAt, finish_at_ticks: finishAt } = row;
+  const runAt = row[8];
+  const finishAt = row[9];
   if (runAt === null || finishAt === null) return undefined;
-  const outcome = OUTCOMES[Number(row.outcome)];
-  if (outcome === undefined) throw new RangeError(`no schedule outcome has the value ${row.outcome}`);
-  return { runAt, finishAt, outcome, detail: row.outcome_detail ?? '', resourceLocation: row.outcome_location };
+  const outcome = OUTCOMES[Number(row[10])];
+  if (outcome === undefined) throw new RangeError(`no schedule outcome has the value ${row[10]}`);
+  return { runAt, finishAt, outcome, detail: row[11] ?? '', resourceLocation: row[12] };
 }
 
-/** The values of the schedule's columns (`run_at_ticks` … `outcome_location`), all NULL without a schedule. */
 /** The values of `tenant_id, user_id` and {@link OPERATION_COLUMNS}, in that order: one row of an INSERT. */
 export function insertValues(owner: Owner, op: LongRunningOperation): SortValue[] {
   return [
@@ -131,6 +139,7 @@ export function insertValues(owner: Owner, op: LongRunningOperation): SortValue[
   ];
 }
 
+/** The values of the schedule's columns (`run_at_ticks` … `outcome_location`), all NULL without a schedule. */
 export function scheduleColumns(operation: LongRunningOperation): [bigint | null, bigint | null, number | null, string | null, string | null] {
   const schedule = operation.schedule;
   if (!schedule) return [null, null, null, null, null];

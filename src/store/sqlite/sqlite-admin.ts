@@ -14,6 +14,7 @@ import {
   userFromRow,
   usersPageSql,
   type ListedRow,
+  type OwnedRow,
 } from '../sql/admin-query.js';
 import { SQLITE, type SqlQuery } from '../sql/operation-query.js';
 
@@ -21,6 +22,8 @@ import { SQLITE, type SqlQuery } from '../sql/operation-query.js';
 export function sqliteAdminStore(db: Connection): AdminStore {
   // Ticks pass 2^53: every integer is read as a bigint, as the operation store reads them.
   const all = <Row>(query: SqlQuery): Row[] => db.prepare(query.text).safeIntegers(true).all(...query.values) as Row[];
+  // Operation rows come as arrays in column order, as the operation store reads them.
+  const arrays = <Row>(query: SqlQuery): Row[] => db.prepare(query.text).safeIntegers(true).raw(true).all(...query.values) as Row[];
   const run = (query: SqlQuery) => db.prepare(query.text).run(...query.values);
   const replace = db.transaction((operations: readonly OwnedOperation[], users: readonly DirectoryUser[] | undefined) => {
     db.prepare('DELETE FROM operations').run();
@@ -32,10 +35,10 @@ export function sqliteAdminStore(db: Connection): AdminStore {
   });
 
   return {
-    list: async (query) => all<ListedRow>(adminListSql(SQLITE, query)).map(listedFromRow),
+    list: async (query) => arrays<ListedRow>(adminListSql(SQLITE, query)).map(listedFromRow),
     countCreated: async (start, bucketTicks, buckets) =>
       all<Parameters<typeof createdCountFromRow>[0]>(createdCountSql(SQLITE, start, bucketTicks, buckets)).map(createdCountFromRow),
-    listDue: async (now, limit) => all<ListedRow>(allDueSql(SQLITE, now, limit)).map(ownedFromRow),
+    listDue: async (now, limit) => arrays<OwnedRow>(allDueSql(SQLITE, now, limit)).map(ownedFromRow),
     listUsers: async (after, limit) => all<Parameters<typeof userFromRow>[0]>(usersPageSql(SQLITE, after, limit)).map(userFromRow),
     // IMMEDIATE: the write lock is taken before the first DELETE, so no other writer slips in between.
     replace: async (operations, users) => replace.immediate(operations, users),

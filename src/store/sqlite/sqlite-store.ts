@@ -77,11 +77,11 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
      VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks,
              @runAtTicks, @finishAtTicks, @outcome, @outcomeDetail, @outcomeLocation)`,
   );
-  const select = reader<OperationRow>(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}`);
+  const select = operationReader(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE tenant_id = ? AND user_id = ? AND id = ?`);
   // UPDATE … RETURNING, one atomic statement, read with all(): better-sqlite3's get() resets the statement
   // before it reaches SQLITE_DONE, the point where SQLite runs its automatic WAL checkpoint, so the WAL would
   // grow without bound (measured: 91 MiB in 12 s); all() steps it to the end.
-  const update = reader<OperationRow>(
+  const update = operationReader(
     db,
     `UPDATE operations
      SET last_action_ticks = @lastActionTicks, status = @status, status_detail = @statusDetail,
@@ -101,7 +101,7 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
     insert: async (owner, operation) => {
       insert.run(operationParams(owner, operation));
     },
-    get: async (owner, id) => operationFromRow(select.get({ ...owner, id })),
+    get: async (owner, id) => operationFromRow(select.get(owner.tenantId, owner.userId, id)),
     update: async (owner, next, expectedVersion) => {
       const updated = operationFromRow(update.all({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })[0]);
       if (updated) watches.signalOperation(owner, next.id);
@@ -151,10 +151,15 @@ function reader<Row>(db: Connection, sql: string): Statement<[Record<string, unk
   return db.prepare<[Record<string, unknown>], Row>(sql).safeIntegers(true);
 }
 
+/** Operation rows as arrays in column order (see {@link OperationRow}); integers as bigints, as `reader`'s. */
+function operationReader(db: Connection, sql: string): Statement<unknown[], OperationRow> {
+  return db.prepare<unknown[], OperationRow>(sql).safeIntegers(true).raw(true);
+}
+
 /** List and count statements are prepared once per SQL text (the text depends on the query's shape only). */
 class QueryStatements {
   static readonly #MAX = 256;
-  readonly #cache = new Map<string, Statement<unknown[], OperationRow & { count: bigint }>>();
+  readonly #cache = new Map<string, Statement<unknown[], OperationRow>>();
 
   constructor(private readonly db: Connection) {}
 
@@ -164,14 +169,15 @@ class QueryStatements {
   }
 
   count(query: SqlQuery): number {
-    return Number(this.#statement(query.text).all(...query.values)[0]!.count);
+    // A count's one row has one column, read as the first of an operation row's.
+    return Number(this.#statement(query.text).all(...query.values)[0]![0]);
   }
 
   #statement(text: string) {
     let statement = this.#cache.get(text);
     if (statement === undefined) {
       if (this.#cache.size >= QueryStatements.#MAX) this.#cache.delete(this.#cache.keys().next().value!);
-      statement = this.db.prepare<unknown[], OperationRow & { count: bigint }>(text).safeIntegers(true);
+      statement = operationReader(this.db, text);
       this.#cache.set(text, statement);
     }
     return statement;
