@@ -17,3 +17,16 @@ export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type MatchFn = 'startswith' | 'endswith' | 'contains';
 export type StringProperty = 'id' | 'statusDetail' | 'resourceLocation';
 export type FilterValue = string | bigint | number | null;
+
+/** The properties `filter` reads. */
+export function filterProperties(filter: Filter): OperationProperty[] {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return [...filterProperties(filter.left), ...filterProperties(filter.right)];
+    case 'not':
+      return filterProperties(filter.operand);
+    default:
+      return [filter.property];
+  }
+}

@@ -6,7 +6,7 @@ import { TICKS_PER_MS } from './date-time-offset.js';
 import type { Filter } from './filter.js';
 import type { LongRunningOperation, OperationChanges, OperationProperty, Owner } from './long-running-operation.js';
 import { readOperationInput, readPatchWithoutEntity } from './operation-input.js';
-import { advance, advanceAllDue, nextStepAt, retryAfterSeconds } from './schedule.js';
+import { advance, advanceAllDue, advanceEach, dependsOnSteps, nextStepAt, retryAfterSeconds } from './schedule.js';
 import { canMove, isTerminal, statusValue } from './status.js';
 
 /** A condition on the entity's version, from `If-Match`: `*` (any existing entity) or a list of versions. */
@@ -61,15 +61,19 @@ export class OperationService {
   }
 
   async list(owner: Owner, query: ListQuery): Promise<OperationPage> {
-    await advanceAllDue(this.store, owner, this.clock.now()); // so that $filter and $orderby see current statuses
+    const now = this.clock.now();
+    // Before a $filter or $orderby that reads what steps write, every due step; otherwise those of the page.
+    const stepsFirst = dependsOnSteps(query);
+    if (stepsFirst) await advanceAllDue(this.store, owner, now);
     const rows = await this.store.list(owner, { ...query, limit: query.limit + 1 });
-    if (rows.length <= query.limit) return { items: rows };
-    const items = rows.slice(0, query.limit);
-    return { items, next: cursorAfter(items[items.length - 1]!, query) };
+    const read = rows.slice(0, query.limit);
+    const items = stepsFirst ? read : await advanceEach(this.store, owner, read, now);
+    // The cursor is the last row read: its sort keys are ones no step changes.
+    return rows.length <= query.limit ? { items } : { items, next: cursorAfter(read[read.length - 1]!, query) };
   }
 
   async count(owner: Owner, filter?: Filter): Promise<number> {
-    await advanceAllDue(this.store, owner, this.clock.now());
+    if (dependsOnSteps({ filter })) await advanceAllDue(this.store, owner, this.clock.now());
     return this.store.count(owner, filter);
   }
 

@@ -1,7 +1,8 @@
 import type { AdminStore, OwnedOperation } from '../store/admin-store.js';
-import type { OperationStore } from '../store/store.js';
+import type { OperationStore, OrderKey } from '../store/store.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
-import type { LongRunningOperation, Owner } from './long-running-operation.js';
+import { filterProperties, type Filter } from './filter.js';
+import type { LongRunningOperation, OperationProperty, Owner } from './long-running-operation.js';
 import { isTerminal } from './status.js';
 
 /**
@@ -49,6 +50,30 @@ export async function advance(store: OperationStore, owner: Owner, op: LongRunni
     const stored = await store.update(owner, next, current.version);
     if (stored !== undefined) return stored;
     current = await store.get(owner, op.id);
+  }
+  return current;
+}
+
+/** The properties a step writes (besides the version and the finish time, which no query can read). */
+const STEP_PROPERTIES: ReadonlySet<OperationProperty> = new Set(['status', 'statusDetail', 'resourceLocation', 'lastActionDateTime']);
+
+/**
+ * Whether due steps can change which operations a listing or count answers, or their order: only when its
+ * filter or its order reads a property a step writes. Otherwise the same rows come in the same order before
+ * and after the steps, and advancing the rows read ({@link advanceEach}) is enough: no probe for due steps,
+ * which on PostgreSQL is a round trip of its own.
+ */
+export function dependsOnSteps(query: { readonly filter?: Filter; readonly orderBy?: readonly OrderKey[] }): boolean {
+  const read = [...(query.filter ? filterProperties(query.filter) : []), ...(query.orderBy ?? []).map((key) => key.property)];
+  return read.some((property) => STEP_PROPERTIES.has(property));
+}
+
+/** `operations` with each one's due step written, in the same order; one deleted meanwhile is left out. */
+export async function advanceEach(store: OperationStore, owner: Owner, operations: readonly LongRunningOperation[], now: Ticks): Promise<LongRunningOperation[]> {
+  const current: LongRunningOperation[] = [];
+  for (const op of operations) {
+    const advanced = dueStep(op, now) === undefined ? op : await advance(store, owner, op, now);
+    if (advanced !== undefined) current.push(advanced);
   }
   return current;
 }
