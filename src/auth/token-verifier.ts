@@ -7,6 +7,12 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 export interface TokenVerifier {
   /** The token's principal; synchronously when this token was verified a moment ago (every request checks one). */
   verify(token: string): Principal | Promise<Principal>;
+  /**
+   * The principal of `token` if it was verified a moment ago, else `undefined`; checks nothing and never
+   * throws. A hit stands for a token already parsed and verified, so a caller may look up the text it was
+   * sent before parsing it (see `authenticate.ts`).
+   */
+  recall(token: string): Principal | undefined;
 }
 
 /** The challenge Graph itself sends with every 401, so clients that read it are sent to the same authority. */
@@ -124,7 +130,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       verified.set(token, principal, claims.exp! + options.clockToleranceSeconds);
       return principal;
   }
-  return { verify: (token) => verified.get(token) ?? verifyInFull(token) };
+  return { verify: (token) => verified.get(token) ?? verifyInFull(token), recall: (token) => verified.get(token) };
 }
 
 async function verifiedClaims(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {

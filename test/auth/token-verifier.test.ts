@@ -125,6 +125,22 @@ describe('createJwtVerifier', async () => {
     assert.equal((await both.verify(await sign({ iss: `https://login.example/${TENANT}/v2.0` }))).tenantId, TENANT);
   });
 
+  it('recalls a token only once it is verified, never a rejected or altered one, and checks nothing itself', async () => {
+    const v = verifier([issuerA]);
+    const token = await sign({ iss: issuerA });
+    assert.equal(v.recall(token), undefined, 'not before it is verified');
+    const principal = await v.verify(token);
+    assert.deepEqual(v.recall(token), principal);
+    assert.equal(v.verify(token), v.recall(token), 'and verify answers it synchronously');
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    assert.equal(v.recall(`${header}.${payload}x.${signature}`), undefined, 'a changed payload under the same signature');
+    assert.equal(v.recall(` ${token}`), undefined, 'text around the token');
+    const rejected = await sign({ iss: 'https://idp.example/unlisted' });
+    await assert.rejects(async () => v.verify(rejected));
+    assert.equal(v.recall(rejected), undefined);
+    assert.equal(v.recall(''), undefined);
+  });
+
   it('rejects an issuer that matches the template only for another tenant', async () => {
     const token = await sign({ iss: 'https://login.example/other-tenant/v2.0' });
     await assert.rejects(async () => verifier([issuerA, template]).verify(token), (error) =>

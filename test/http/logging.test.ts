@@ -35,4 +35,20 @@ describe('logs', () => {
       await h.close();
     }
   });
+
+  it('above info, answered requests write nothing; refusals are still told at their own level', async () => {
+    const lines: string[] = [];
+    const h = await startHarness({ logLevel: 'warn', logStream: { write: (line: string) => void lines.push(line) } });
+    try {
+      const { token } = await h.user('quiet@contoso.com');
+      const ok = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} });
+      const bad = await h.request(token, { method: 'PATCH', url: `${OPERATIONS}/${ok.json.id}`, payload: { status: 'String' } });
+      assert.deepEqual([ok.statusCode, bad.statusCode], [201, 400]);
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(entries.filter((e) => e.msg === 'request completed'), []);
+      assert.ok(entries.every((e) => Number(e.level) >= 40), 'nothing below warn');
+    } finally {
+      await h.close();
+    }
+  });
 });
