@@ -82,9 +82,9 @@ const DUE_BATCH = 100;
 const MAX_DUE_BATCHES = 10;
 
 /**
- * Advances every operation of `owner` with a step due at `now`, so that a listing, `$filter`, `$orderby`
- * and `$count` see them as they are. For an owner without due steps this is one index lookup that finds
- * nothing.
+ * Advances every operation of `owner` with a step due at `now`, so that a `$filter`, `$orderby` or
+ * `$count` that reads what steps write (see {@link dependsOnSteps}) sees them as they are. For an owner
+ * without due steps this is one index lookup that finds nothing.
  */
 export async function advanceAllDue(store: OperationStore, owner: Owner, now: Ticks): Promise<void> {
   await advanceInBatches(store, now, async (limit) => (await store.listDue(owner, now, limit)).map((operation) => ({ owner, operation })));

@@ -207,8 +207,8 @@ function named(statement: Statement, values: unknown[]): QueryConfig {
 /**
  * Names for listing and counting statements, whose text varies with the query's shape (never with its
  * values). Named, a statement is parsed and planned once per connection instead of on every request, which
- * for a page costs PostgreSQL about as much as reading it (measured: 110 → 200 µs of server time per
- * page of 100 unnamed). A connection keeps its named statements for life, so only the first
+ * for a page costs PostgreSQL about as much as reading it (measured: about 200 µs of server time per page
+ * of 100 unnamed, 110 named). A connection keeps its named statements for life, so only the first
  * {@link PREPARED_SHAPES} shapes get a name; rarer ones beyond that run unnamed.
  */
 export class StatementNames {
@@ -276,7 +276,7 @@ function operationStore(pool: pg.Pool): OperationStore {
     },
     list: async (owner, query) => (await operationRows(shapes.named(listSql(POSTGRES, owner, query)))).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => Number((await rows<{ count: bigint }>(shapes.named(countSql(POSTGRES, owner, filter))))[0]!.count),
-    // Named: unlike a listing's, its text is the same for every call, and every listing runs it first.
+    // Named: its text is the same for every call, and a listing or count that depends on steps runs it first.
     listDue: async (owner, now, limit) =>
       (await operationRows({ name: 'graph-lro/operations/list-due', ...dueSql(POSTGRES, owner, now, limit) })).map((row) => operationFromRow(row)!),
     purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
