@@ -11,7 +11,7 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -318,6 +318,54 @@ function memory(pid: number): { rssKiB: number; peakKiB: number } {
   return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
 }
 
+/** Clock ticks per second, the unit of the CPU times in `/proc/<pid>/stat`. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** User + system CPU seconds a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name, in parentheses, may hold spaces: count fields from after it (utime, stime: 12th, 13th).
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** CPU seconds of every PostgreSQL server process: its backends serve whichever side is under load. */
+function databaseCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * CPU time per request during a run: of the server process, and on PostgreSQL of the database's processes.
+ * Far steadier than req/s on a machine shared with the load generator and the database, it shows where a
+ * difference goes.
+ */
+interface CpuPerRequest {
+  readonly serverUs: number;
+  readonly databaseUs?: number;
+}
+
+/** Starts counting; the function it answers gives the CPU per request for `requests` requests since. */
+function cpuMeter(pid: number, engine: Engine): (requests: number) => CpuPerRequest {
+  const server = cpuSeconds(pid);
+  const database = engine === 'postgres' ? databaseCpuSeconds() : undefined;
+  return (requests) => {
+    const perRequest = (seconds: number) => (requests === 0 ? 0 : (seconds * 1e6) / requests);
+    return {
+      serverUs: perRequest(cpuSeconds(pid) - server),
+      ...(database !== undefined && { databaseUs: perRequest(databaseCpuSeconds() - database) }),
+    };
+  };
+}
+
 function fileSize(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
@@ -335,6 +383,7 @@ interface LoadResult {
   readonly timeouts: number;
   readonly statusCodes: Record<string, number>;
   readonly rssKiB: number;
+  readonly cpu: CpuPerRequest;
   readonly walBytes?: number;
   /** The machine's 1-minute load average when the run ended: other work on the machine shows here. */
   readonly loadAverage: number;
@@ -382,7 +431,7 @@ function load(target: Target, requests: autocannon.Request[], connections: numbe
   });
 }
 
-function summarizeLoad(side: Side, round: number, result: autocannon.Result, server: Server, walPath?: string): LoadResult {
+function summarizeLoad(side: Side, round: number, result: autocannon.Result, server: Server, cpu: CpuPerRequest, walPath?: string): LoadResult {
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
   return {
@@ -398,6 +447,7 @@ function summarizeLoad(side: Side, round: number, result: autocannon.Result, ser
     timeouts: result.timeouts,
     statusCodes,
     rssKiB: memory(server.pid).rssKiB,
+    cpu,
     loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     ...(walPath !== undefined && { walBytes: fileSize(walPath) }),
   };
@@ -408,6 +458,8 @@ function summarizeLoad(side: Side, round: number, result: autocannon.Result, ser
 
 interface SideSummary {
   readonly rps: number;
+  /** CPU per request, averaged over the rounds. */
+  readonly cpu: CpuPerRequest;
   readonly p50: number;
   readonly p99: number;
   readonly requests: number;
@@ -542,12 +594,13 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
         for (let round = 1; round <= options.rounds; round++) {
           for (const side of ['graph-lro', 'ceiling'] as const) {
             await sleep(250);
+            const cpu = cpuMeter(targets[side].server.pid, engine);
             const result = await load(targets[side], requests(), connections, options.duration);
-            const run = summarizeLoad(side, round, result, targets[side].server, walPath);
+            const run = summarizeLoad(side, round, result, targets[side].server, cpu(result['2xx'] + result.non2xx), walPath);
             runs.push(run);
             log(
               `${scenario.padEnd(5)} c=${String(connections).padEnd(3)} round ${round}/${options.rounds} ${side.padEnd(9)} ` +
-                `${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms` +
+                `${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpuText(run.cpu)}` +
                 `${run.non2xx + run.errors > 0 ? `  !! non-2xx ${run.non2xx} errors ${run.errors} ${JSON.stringify(run.statusCodes)}` : ''}` +
                 `${run.walBytes !== undefined ? `  wal ${mib(run.walBytes)}` : ''}`,
             );
@@ -643,8 +696,10 @@ function sideSummary(runs: LoadResult[]): SideSummary {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
+  const databaseUs = runs.map((run) => run.cpu.databaseUs).filter((us) => us !== undefined);
   return {
     rps: mean(runs.map((run) => run.rps)),
+    cpu: { serverUs: mean(runs.map((run) => run.cpu.serverUs)), ...(databaseUs.length > 0 && { databaseUs: mean(databaseUs) }) },
     p50: mean(runs.map((run) => run.p50)),
     p99: mean(runs.map((run) => run.p99)),
     requests,
@@ -775,6 +830,11 @@ function ms(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
+/** `52 µs` on SQLite; `105 + 42 µs` (server + database) on PostgreSQL. */
+function cpuText(cpu: CpuPerRequest): string {
+  return `${cpu.serverUs.toFixed(0)}${cpu.databaseUs === undefined ? '' : ` + ${cpu.databaseUs.toFixed(0)}`} µs`;
+}
+
 interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -813,6 +873,13 @@ function markdown(report: Report): string {
           `${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p50)} | ${ms(s.ceiling.p99)} | **${pct(s.ratio)}**` +
           `${s.ratioRange[0] === s.ratioRange[1] ? '' : ` (${pct(s.ratioRange[0])}–${pct(s.ratioRange[1])})`} | ` +
           `${s.graphLro.non2xx + s.graphLro.errors} / ${s.ceiling.non2xx + s.ceiling.errors} of ${fmt(s.graphLro.requests)} / ${fmt(s.ceiling.requests)} |`,
+      );
+    }
+    lines.push('', '| scenario | conns | graph-lro CPU / request | ceiling CPU / request | ceiling ÷ graph-lro (server) |', '|---|---:|---:|---:|---:|');
+    for (const s of result.scenarios) {
+      lines.push(
+        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${cpuText(s.graphLro.cpu)} | ${cpuText(s.ceiling.cpu)} | ` +
+          `${pct(s.ceiling.cpu.serverUs / s.graphLro.cpu.serverUs)} |`,
       );
     }
     const mem = result.memory;
@@ -931,6 +998,7 @@ async function main(): Promise<void> {
       'Loopback only; autocannon runs inside the runner on the same cores as the server under test, so the faster the server, the more the load generator eats into its CPU (the ceiling is penalised most).',
       'Both servers stay up for a whole engine/row-count block but are never loaded at the same time; both read the same seeded database.',
       'req/s, p50 and p99 are autocannon figures averaged over the rounds; the ratio is graph-lro req/s ÷ ceiling req/s, with the lowest and highest single-round ratio in brackets when there are several rounds.',
+      'CPU / request: user + system CPU time of the server process during a run (from /proc/<pid>/stat) ÷ its requests, averaged over the rounds; on PostgreSQL, + that of all the database server processes. Steadier than req/s on a shared machine, it tells where a difference goes.',
       options.ceilingTsx
         ? 'The ceiling runs through tsx (node --import tsx), graph-lro from dist/: the ceiling pays for TypeScript loading (~30 MiB RSS, a few hundred ms) in its start-up time and RSS.'
         : 'Both run as compiled JavaScript under plain node: graph-lro from dist/, the ceiling transpiled to bench/.build/ (so tsx does not count in its start-up time and RSS).',
