@@ -329,18 +329,29 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** CPU seconds of every PostgreSQL server process: its backends serve whichever side is under load. */
-function databaseCpuSeconds(): number {
-  let total = 0;
+/**
+ * CPU seconds of each PostgreSQL server process, by pid: its backends serve whichever side is under load.
+ * By pid, so that a process that ends during a run (an autovacuum worker, a connection closed) does not
+ * subtract its whole past from the total.
+ */
+function databaseCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), cpuSeconds(Number(entry)));
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return byPid;
+}
+
+/** CPU used between two readings: by the processes alive at the second, from their first reading or from 0 if new. */
+function databaseCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, seconds] of after) used += seconds - (before.get(pid) ?? 0);
+  return used;
 }
 
 /**
@@ -361,7 +372,7 @@ function cpuMeter(pid: number, engine: Engine): (requests: number) => CpuPerRequ
     const perRequest = (seconds: number) => (requests === 0 ? 0 : (seconds * 1e6) / requests);
     return {
       serverUs: perRequest(cpuSeconds(pid) - server),
-      ...(database !== undefined && { databaseUs: perRequest(databaseCpuSeconds() - database) }),
+      ...(database !== undefined && { databaseUs: perRequest(databaseCpuSince(database, databaseCpuSeconds())) }),
     };
   };
 }
