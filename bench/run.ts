@@ -442,7 +442,15 @@ function load(target: Target, requests: autocannon.Request[], connections: numbe
   });
 }
 
-function summarizeLoad(side: Side, round: number, result: autocannon.Result, server: Server, cpu: CpuPerRequest, walPath?: string): LoadResult {
+function summarizeLoad(
+  side: Side,
+  round: number,
+  result: autocannon.Result,
+  server: Server,
+  cpu: (requests: number) => CpuPerRequest,
+  walPath?: string,
+): LoadResult {
+  const requests = result['2xx'] + result.non2xx;
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
   return {
@@ -451,14 +459,14 @@ function summarizeLoad(side: Side, round: number, result: autocannon.Result, ser
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    requests: result['2xx'] + result.non2xx,
+    requests,
     ok2xx: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
     rssKiB: memory(server.pid).rssKiB,
-    cpu,
+    cpu: cpu(requests),
     loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     ...(walPath !== undefined && { walBytes: fileSize(walPath) }),
   };
@@ -607,7 +615,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
             await sleep(250);
             const cpu = cpuMeter(targets[side].server.pid, engine);
             const result = await load(targets[side], requests(), connections, options.duration);
-            const run = summarizeLoad(side, round, result, targets[side].server, cpu(result['2xx'] + result.non2xx), walPath);
+            const run = summarizeLoad(side, round, result, targets[side].server, cpu, walPath);
             runs.push(run);
             log(
               `${scenario.padEnd(5)} c=${String(connections).padEnd(3)} round ${round}/${options.rounds} ${side.padEnd(9)} ` +
