@@ -128,7 +128,7 @@ describe('longRunningOperationStatus', () => {
 });
 
 describe('the lifecycle as SQL checks it', () => {
-  it('from an open status, a move is allowed exactly when the target value is not lower (what patchSql relies on)', () => {
+  it('from an open status, a move is allowed exactly when the target value is not lower (what patchStatement relies on)', () => {
     for (const from of OPEN_STATUSES) {
       for (const to of OPERATION_STATUSES) {
         assert.equal(canMove(from, to), statusValue(to) >= statusValue(from), `${from} → ${to}`);

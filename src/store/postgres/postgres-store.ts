@@ -1,14 +1,17 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
-import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
+import { statusValue } from '../../operations/status.js';
 import {
   countSql,
   dueSql,
   insertValues,
   listSql,
+  OPEN_STATUS_LIST,
   OPERATION_COLUMNS,
   operationFromRow,
-  patchSql,
+  patchParameters,
+  patchStatement,
+  patchValues,
   POSTGRES,
   type OperationColumns,
   type OperationRow,
@@ -127,7 +130,6 @@ const TYPES: CustomTypesConfig = {
 
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
-const OPEN_STATUS_VALUES = OPEN_STATUSES.map(statusValue);
 
 /**
  * The hot single-row statements, named: PostgreSQL parses and plans each once per connection. Their text
@@ -148,11 +150,13 @@ const STATEMENTS = {
   update: {
     name: 'graph-lro/operations/update',
     text: notifyingUpdate(`UPDATE operations
-           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, finished_ticks = $10,
+           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, finished_ticks = $9,
                version = version + 1
-           WHERE ${OWNED_ID} AND version = $8 AND status = ANY($9::smallint[])
+           WHERE ${OWNED_ID} AND version = $8 AND status IN (${OPEN_STATUS_LIST})
            RETURNING ${OPERATION_COLUMNS}`),
   },
+  // PATCH in one statement (see `patchStatement`), telling the row's watchers too.
+  patch: { name: 'graph-lro/operations/patch', text: notifyingUpdate(patchStatement(POSTGRES)) },
   delete: {
     name: 'graph-lro/operations/delete',
     text: notifyingDelete(OWNED_ID),
@@ -257,16 +261,13 @@ function operationStore(pool: pg.Pool): OperationStore {
               next.statusDetail,
               next.resourceLocation,
               expectedVersion,
-              OPEN_STATUS_VALUES,
               next.finishedAt,
             ]),
           )
         )[0],
       ),
-    patch: async (owner, id, patch) => {
-      const { text, values } = patchSql(POSTGRES, owner, id, patch);
-      return operationFromRow((await operationRows({ name: 'graph-lro/operations/patch', text: notifyingUpdate(text), values }))[0]);
-    },
+    patch: async (owner, id, patch) =>
+      operationFromRow((await operationRows(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch)))))[0]),
     delete: async (owner, id, expectedVersion) => {
       const key = [owner.tenantId, owner.userId, id];
       const result = await pool.query(

@@ -1,7 +1,7 @@
-import { OPEN_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
+import { statusFromValue, statusValue } from '../../operations/status.js';
 import type { AdminListQuery, CreatedCount, ListedOperation, OwnedOperation } from '../admin-store.js';
 import type { DirectoryUser } from '../store.js';
-import { Builder, insertValues, OPERATION_COLUMNS, operationFromRow, type Dialect, type OperationColumns, type SqlQuery } from './operation-query.js';
+import { Builder, insertValues, OPEN_STATUS_LIST, OPERATION_COLUMNS, operationFromRow, type Dialect, type OperationColumns, type SqlQuery } from './operation-query.js';
 
 /**
  * SQL of the admin store, shared by every engine: statements across owners (the dashboard, reset, export,
@@ -82,8 +82,8 @@ export function allDueSql(dialect: Dialect, now: bigint, limit: number): SqlQuer
   const conditions = [
     'run_at_ticks IS NOT NULL AND finished_ticks IS NULL',
     `run_at_ticks <= ${sql.bind(now)}`,
-    `status IN (${OPEN_STATUSES.map((status) => sql.bind(statusValue(status))).join(', ')})`,
-    `(status = ${sql.bind(statusValue('notStarted'))} OR finish_at_ticks <= ${sql.bind(now)})`,
+    `status IN (${OPEN_STATUS_LIST})`,
+    `(status = ${statusValue('notStarted')} OR finish_at_ticks <= ${sql.bind(now)})`,
   ];
   return { text: `SELECT ${OWNED_ROW_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
 }

@@ -16,14 +16,19 @@ export interface Dialect {
   readonly notSame: string;
   /** A condition that is always false. */
   readonly never: string;
+  /** A named parameter, bound once however often the text reads it: `@name` for SQLite, `$position` for PostgreSQL. */
+  parameter(name: string, position: number): string;
   /** A placeholder with its SQL type spelled out, where the database cannot infer it (`$1 IS NULL`). */
-  typed(placeholder: string, type: 'smallint' | 'integer' | 'bigint' | 'text'): string;
+  typed(placeholder: string, type: SqlType): string;
   /** Case-sensitive string tests of a column against a non-empty value; `value()` binds it (again). */
   readonly match: Readonly<Record<MatchFn, (column: string, value: () => string) => string>>;
 }
 
+export type SqlType = 'smallint' | 'integer' | 'bigint' | 'text';
+
 export const SQLITE: Dialect = {
   placeholder: () => '?',
+  parameter: (name) => `@${name}`,
   same: 'IS',
   notSame: 'IS NOT',
   never: '0',
@@ -38,6 +43,7 @@ export const SQLITE: Dialect = {
 
 export const POSTGRES: Dialect = {
   placeholder: (n) => `$${n}`,
+  parameter: (_name, position) => `$${position}`,
   same: 'IS NOT DISTINCT FROM',
   notSame: 'IS DISTINCT FROM',
   never: 'FALSE',
@@ -63,6 +69,12 @@ export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
   statusDetail: { name: 'status_detail', nullable: true },
   resourceLocation: { name: 'resource_location', nullable: true },
 };
+
+/**
+ * The open statuses' stored values, as SQL (`0, 1`). Status values are the schema's own constants, so
+ * statements write them into their text as they do column names; every value from a request is bound.
+ */
+export const OPEN_STATUS_LIST = OPEN_STATUSES.map(statusValue).join(', ');
 
 export const OPERATION_COLUMNS =
   'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks, ' +
@@ -198,8 +210,8 @@ export function dueSql(dialect: Dialect, owner: Owner, now: bigint, limit: numbe
   const conditions = [
     ownerCondition(sql, owner),
     `run_at_ticks <= ${sql.bind(now)}`,
-    `status IN (${OPEN_STATUSES.map((status) => sql.bind(statusValue(status))).join(', ')})`,
-    `(status = ${sql.bind(statusValue('notStarted'))} OR finish_at_ticks <= ${sql.bind(now)})`,
+    `status IN (${OPEN_STATUS_LIST})`,
+    `(status = ${statusValue('notStarted')} OR finish_at_ticks <= ${sql.bind(now)})`,
   ];
   return { text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
 }
@@ -213,43 +225,122 @@ export interface DirectPatch {
   readonly version?: number;
 }
 
-const TERMINAL_STATUS_VALUES = OPERATION_STATUSES.filter(isTerminal).map(statusValue);
+/**
+ * The values of the PATCH statement, by name. Each is bound once however often the statement reads it
+ * (PostgreSQL's `$n`, SQLite's `@name`), and the statement's text never changes: it is built once per
+ * engine, and a PATCH computes only these.
+ */
+export interface PatchParameters {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly id: string;
+  /** The new status's value; null leaves the status as it is. */
+  readonly status: number | null;
+  /** 1 when the patch sets `statusDetail` (null included), 0 when it leaves it. */
+  readonly setsDetail: 0 | 1;
+  readonly statusDetail: string | null;
+  /** 1 when the patch sets `resourceLocation` (null included), 0 when it leaves it. */
+  readonly setsLocation: 0 | 1;
+  readonly resourceLocation: string | null;
+  /** The `lastActionDateTime` the patch sets; null for none, when `now` is written. */
+  readonly lastAction: bigint | null;
+  /** The server's time: the last action's when the patch sets none, and the finish time. */
+  readonly now: bigint;
+  /** `If-Match`'s version; null for none or `*`. */
+  readonly version: number | null;
+}
+
+/** PostgreSQL's placeholders are numbered: `$n` is the n-th of these. */
+const PATCH_PARAMETERS: readonly (keyof PatchParameters)[] = [
+  'tenantId',
+  'userId',
+  'id',
+  'status',
+  'setsDetail',
+  'statusDetail',
+  'setsLocation',
+  'resourceLocation',
+  'lastAction',
+  'now',
+  'version',
+];
+
+const PATCH_TYPES: Readonly<Record<keyof PatchParameters, SqlType | undefined>> = {
+  tenantId: undefined, // compared with their columns, which type them
+  userId: undefined,
+  id: undefined,
+  status: 'smallint',
+  setsDetail: 'integer',
+  statusDetail: 'text',
+  setsLocation: 'integer',
+  resourceLocation: 'text',
+  lastAction: 'bigint',
+  now: 'bigint',
+  version: 'integer',
+};
+
+/** The statement's values for one PATCH. */
+export function patchParameters(owner: Owner, id: string, patch: DirectPatch): PatchParameters {
+  const { changes } = patch;
+  return {
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    id,
+    status: changes.status === undefined ? null : statusValue(changes.status),
+    setsDetail: changes.statusDetail === undefined ? 0 : 1,
+    statusDetail: changes.statusDetail ?? null,
+    setsLocation: changes.resourceLocation === undefined ? 0 : 1,
+    resourceLocation: changes.resourceLocation ?? null,
+    lastAction: changes.lastActionDateTime ?? null,
+    now: patch.now,
+    version: patch.version ?? null,
+  };
+}
+
+/** {@link PatchParameters} in the order of PostgreSQL's `$n`. */
+export function patchValues(parameters: PatchParameters): SortValue[] {
+  return PATCH_PARAMETERS.map((name) => parameters[name]);
+}
+
+const TERMINAL_STATUS_LIST = OPERATION_STATUSES.filter(isTerminal).map(statusValue).join(', ');
 
 /**
  * PATCH as one UPDATE that applies the lifecycle rules itself (the ones `applyChanges` applies after a
  * read): the row must be open and unscheduled, a status may only move forward — among open statuses and
  * their successors that is "not to a lower value", see `status.ts` —, something must actually change, and
  * the version must match when `If-Match` names one. When any of it fails no row is written and the
- * caller reads the row to tell the client why. Bound in the order the placeholders appear (SQLite's `?`).
+ * caller reads the row to tell the client why. Its values: {@link patchParameters}.
  */
-export function patchSql(dialect: Dialect, owner: Owner, id: string, patch: DirectPatch): SqlQuery {
-  const sql = new Builder(dialect);
-  const { changes, now } = patch;
-  const status = changes.status === undefined ? null : statusValue(changes.status);
-  const newStatus = () => dialect.typed(sql.bind(status), 'smallint');
-  const has = (property: keyof OperationChanges) => (changes[property] === undefined ? 0 : 1);
+export function patchStatement(dialect: Dialect): string {
+  const p = (name: keyof PatchParameters) => {
+    const placeholder = dialect.parameter(name, PATCH_PARAMETERS.indexOf(name) + 1);
+    const type = PATCH_TYPES[name];
+    return type === undefined ? placeholder : dialect.typed(placeholder, type);
+  };
+  const status = p('status');
   const set = [
-    `status = COALESCE(${newStatus()}, status)`,
-    `status_detail = CASE WHEN ${sql.bind(has('statusDetail'))} = 1 THEN ${dialect.typed(sql.bind(changes.statusDetail ?? null), 'text')} ELSE status_detail END`,
-    `resource_location = CASE WHEN ${sql.bind(has('resourceLocation'))} = 1 THEN ${dialect.typed(sql.bind(changes.resourceLocation ?? null), 'text')} ELSE resource_location END`,
-    `last_action_ticks = ${dialect.typed(sql.bind(changes.lastActionDateTime ?? now), 'bigint')}`,
-    `finished_ticks = CASE WHEN COALESCE(${newStatus()}, status) IN (${TERMINAL_STATUS_VALUES.map((v) => sql.bind(v)).join(', ')}) THEN ${dialect.typed(sql.bind(now), 'bigint')} ELSE NULL END`,
+    `status = COALESCE(${status}, status)`,
+    `status_detail = CASE WHEN ${p('setsDetail')} = 1 THEN ${p('statusDetail')} ELSE status_detail END`,
+    `resource_location = CASE WHEN ${p('setsLocation')} = 1 THEN ${p('resourceLocation')} ELSE resource_location END`,
+    `last_action_ticks = COALESCE(${p('lastAction')}, ${p('now')})`,
+    `finished_ticks = CASE WHEN COALESCE(${status}, status) IN (${TERMINAL_STATUS_LIST}) THEN ${p('now')} ELSE NULL END`,
     'version = version + 1',
   ];
-  const conditions = [
-    `${ownerCondition(sql, owner)} AND id = ${sql.bind(id)}`,
-    `status IN (${OPEN_STATUSES.map((s) => sql.bind(statusValue(s))).join(', ')})`,
-    'run_at_ticks IS NULL',
-    `(${newStatus()} IS NULL OR ${newStatus()} >= status)`,
-    `(${dialect.typed(sql.bind(patch.version ?? null), 'integer')} IS NULL OR version = ${dialect.typed(sql.bind(patch.version ?? null), 'integer')})`,
-    `(${[
-      `${newStatus()} <> status`,
-      `(${sql.bind(has('statusDetail'))} = 1 AND status_detail ${dialect.notSame} ${dialect.typed(sql.bind(changes.statusDetail ?? null), 'text')})`,
-      `(${sql.bind(has('resourceLocation'))} = 1 AND resource_location ${dialect.notSame} ${dialect.typed(sql.bind(changes.resourceLocation ?? null), 'text')})`,
-      `last_action_ticks <> ${dialect.typed(sql.bind(changes.lastActionDateTime ?? null), 'bigint')}`,
-    ].join(' OR ')})`,
+  const changed = [
+    `${status} <> status`,
+    `(${p('setsDetail')} = 1 AND status_detail ${dialect.notSame} ${p('statusDetail')})`,
+    `(${p('setsLocation')} = 1 AND resource_location ${dialect.notSame} ${p('resourceLocation')})`,
+    `last_action_ticks <> ${p('lastAction')}`,
   ];
-  return { text: `UPDATE operations SET ${set.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING ${OPERATION_COLUMNS}`, values: sql.values };
+  const conditions = [
+    `tenant_id = ${p('tenantId')} AND user_id = ${p('userId')} AND id = ${p('id')}`,
+    `status IN (${OPEN_STATUS_LIST})`,
+    'run_at_ticks IS NULL',
+    `(${status} IS NULL OR ${status} >= status)`,
+    `(${p('version')} IS NULL OR version = ${p('version')})`,
+    `(${changed.join(' OR ')})`,
+  ];
+  return `UPDATE operations SET ${set.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING ${OPERATION_COLUMNS}`;
 }
 
 function ownerCondition(sql: Builder, owner: Owner): string {

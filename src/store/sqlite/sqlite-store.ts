@@ -1,16 +1,18 @@
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
-import { OPEN_STATUSES, statusValue } from '../../operations/status.js';
+import { statusValue } from '../../operations/status.js';
 import { LocalWatches } from '../local-watches.js';
 import { countsByStatus } from '../status-counts.js';
 import {
   countSql,
   dueSql,
   listSql,
+  OPEN_STATUS_LIST,
   OPERATION_COLUMNS,
   operationFromRow,
-  patchSql,
+  patchParameters,
+  patchStatement,
   scheduleColumns,
   SQLITE,
   type OperationRow,
@@ -67,10 +69,6 @@ export function openSqliteStore(options: { path: string }): Store {
 const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
 const OWNED_ID = `${OWNED} AND id = @id`;
 
-// The open statuses are bound like any value rather than spliced into the SQL text.
-const OPEN_STATUS_PARAMS = Object.fromEntries(OPEN_STATUSES.map((status, i) => [`open${i}`, statusValue(status)]));
-const OPEN_STATUS_LIST = Object.keys(OPEN_STATUS_PARAMS).map((name) => `@${name}`).join(', ');
-
 function operationStore(db: Connection, watches: LocalWatches): OperationStore {
   const insert = db.prepare(
     `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
@@ -89,6 +87,8 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
      WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})
      RETURNING ${OPERATION_COLUMNS}`,
   );
+  // Read with all() too, for the same reason.
+  const patch = operationReader(db, patchStatement(SQLITE));
   const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
   const queries = new QueryStatements(db);
   // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
@@ -103,13 +103,12 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
     },
     get: async (owner, id) => operationFromRow(select.get(owner.tenantId, owner.userId, id)),
     update: async (owner, next, expectedVersion) => {
-      const updated = operationFromRow(update.all({ ...operationParams(owner, next), ...OPEN_STATUS_PARAMS, expectedVersion })[0]);
+      const updated = operationFromRow(update.all({ ...operationParams(owner, next), expectedVersion })[0]);
       if (updated) watches.signalOperation(owner, next.id);
       return updated;
     },
-    patch: async (owner, id, patch) => {
-      // all(), for the same reason as `update`'s
-      const patched = operationFromRow(queries.all(patchSql(SQLITE, owner, id, patch))[0]);
+    patch: async (owner, id, changes) => {
+      const patched = operationFromRow(patch.all(patchParameters(owner, id, changes))[0]);
       if (patched) watches.signalOperation(owner, id);
       return patched;
     },
