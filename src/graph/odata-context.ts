@@ -17,5 +17,10 @@ export function operationsContext(
 
 /** Keys appear percent-encoded, as in `users('CameronW%40contoso.com')`; a quote doubles, per OData literals. */
 function encodeKey(key: string): string {
+  // Nearly every key is an object id (a GUID), which encodes to itself: answered without the three passes.
+  if (PLAIN_KEY.test(key)) return key;
   return encodeURIComponent(key.replaceAll("'", "''")).replaceAll('%27', "'");
 }
+
+/** Characters `encodeURIComponent` keeps as they are, the quote aside (which a literal doubles). */
+const PLAIN_KEY = /^[\w.!~*()-]*$/;

@@ -123,10 +123,11 @@ async function setSearchPath(client: pg.ClientBase, schema: string): Promise<voi
  */
 const TYPES: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary'
-      ? (value: string) => BigInt(value)
-      : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    oid === pg.types.builtins.INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
+
+// One function for every int8 column: `pg` asks for the parser of each column of every result.
+const parseInt8 = (value: string): bigint => BigInt(value);
 
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
