@@ -129,7 +129,6 @@ const TYPES: CustomTypesConfig = {
 // One function for every int8 column: `pg` asks for the parser of each column of every result.
 const parseInt8 = (value: string): bigint => BigInt(value);
 
-
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
 
 /**

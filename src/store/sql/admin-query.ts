@@ -5,7 +5,8 @@ import { Builder, insertValues, OPEN_STATUS_LIST, OPERATION_COLUMNS, operationFr
 
 /**
  * SQL of the admin store, shared by every engine: statements across owners (the dashboard, reset, export,
- * import). Values only ever reach the database as bound parameters.
+ * import). Values only ever reach the database as bound parameters (status values aside: the schema's
+ * constants).
  */
 
 /** Rows written per INSERT: 500 × 15 values stays far below both engines' limits on bound parameters. */

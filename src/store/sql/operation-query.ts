@@ -5,8 +5,8 @@ import type { ListQuery, OrderKey, SortValue } from '../store.js';
 
 /**
  * SQL for listing and counting one owner's operations, shared by every engine. Values only ever reach the
- * database as bound parameters; column names only ever come from {@link COLUMNS}. What differs between
- * engines is the {@link Dialect}.
+ * database as bound parameters (status values aside: the schema's constants, see {@link OPEN_STATUS_LIST});
+ * column names only ever come from {@link COLUMNS}. What differs between engines is the {@link Dialect}.
  */
 export interface Dialect {
   /** The placeholder of the n-th bound value (1-based): `?` for SQLite, `$n` for PostgreSQL. */

@@ -88,7 +88,7 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
      RETURNING ${OPERATION_COLUMNS}`,
   );
   // Read with all() too, for the same reason.
-  const patch = operationReader(db, patchStatement(SQLITE));
+  const patchRow = operationReader(db, patchStatement(SQLITE));
   const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
   const queries = new QueryStatements(db);
   // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
@@ -107,8 +107,8 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
       if (updated) watches.signalOperation(owner, next.id);
       return updated;
     },
-    patch: async (owner, id, changes) => {
-      const patched = operationFromRow(patch.all(patchParameters(owner, id, changes))[0]);
+    patch: async (owner, id, patch) => {
+      const patched = operationFromRow(patchRow.all(patchParameters(owner, id, patch))[0]);
       if (patched) watches.signalOperation(owner, id);
       return patched;
     },
