@@ -2,18 +2,30 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OPERATIONS, startHarness } from '../support/harness.js';
 
+/** A harness logging at `level` into `lines`, and a user's created operation and refused PATCH of it. */
+async function loggedRequests(level: string, userPrincipalName: string) {
+  const lines: string[] = [];
+  const h = await startHarness({ logLevel: level, logStream: { write: (line: string) => void lines.push(line) } });
+  try {
+    const { token } = await h.user(userPrincipalName);
+    const ok = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} });
+    const bad = await h.request(token, { method: 'PATCH', url: `${OPERATIONS}/${ok.json.id}`, payload: { status: 'String' } });
+    const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { h, lines, entries, token, ok, bad };
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
+}
+
 describe('logs', () => {
   it('are JSON lines, each with the request id; the token never appears; a rejection says why in one line', async () => {
-    const lines: string[] = [];
-    const h = await startHarness({ logLevel: 'info', logStream: { write: (line: string) => void lines.push(line) } });
+    const { h, lines, entries: read, token, ok, bad } = await loggedRequests('info', 'logged@contoso.com');
     try {
-      const { token } = await h.user('logged@contoso.com');
-      const ok = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} });
-      const bad = await h.request(token, { method: 'PATCH', url: `${OPERATIONS}/${ok.json.id}`, payload: { status: 'String' } });
       const anonymous = await h.request(`${token}tampered`, { method: 'GET', url: OPERATIONS });
       assert.deepEqual([ok.statusCode, bad.statusCode, anonymous.statusCode], [201, 400, 401]);
 
-      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const entries = read();
       assert.ok(entries.length >= 5);
       const signature = token.split('.')[2]!;
       for (const line of lines) {
@@ -37,14 +49,10 @@ describe('logs', () => {
   });
 
   it('above info, answered requests write nothing; refusals are still told at their own level', async () => {
-    const lines: string[] = [];
-    const h = await startHarness({ logLevel: 'warn', logStream: { write: (line: string) => void lines.push(line) } });
+    const { h, entries: read, ok, bad } = await loggedRequests('warn', 'quiet@contoso.com');
     try {
-      const { token } = await h.user('quiet@contoso.com');
-      const ok = await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} });
-      const bad = await h.request(token, { method: 'PATCH', url: `${OPERATIONS}/${ok.json.id}`, payload: { status: 'String' } });
       assert.deepEqual([ok.statusCode, bad.statusCode], [201, 400]);
-      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const entries = read();
       assert.deepEqual(entries.filter((e) => e.msg === 'request completed'), []);
       assert.ok(entries.every((e) => Number(e.level) >= 40), 'nothing below warn');
     } finally {
