@@ -116,6 +116,9 @@ async function setSearchPath(client: pg.ClientBase, schema: string): Promise<voi
   await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdentifier(schema)]);
 }
 
+// One function for every int8 column: `pg` asks for the parser of each column of every result.
+const parseInt8 = (value: string): bigint => BigInt(value);
+
 /**
  * int8 (ticks, COUNT(*)) parsed to bigint: ticks pass 2^53, so a number would lose precision, and `pg`'s
  * default answers a string. Private to this store's pool; `pg`'s global parsers stay as they are. BigInt
@@ -125,9 +128,6 @@ const TYPES: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === pg.types.builtins.INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
-
-// One function for every int8 column: `pg` asks for the parser of each column of every result.
-const parseInt8 = (value: string): bigint => BigInt(value);
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
 
