@@ -13,6 +13,7 @@ import { RetentionPurger, type RetentionOptions } from './operations/retention.j
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
+import { lazyRequestLogger } from './observability/request-logger.js';
 import { clientErrorHandler } from './protection/client-errors.js';
 import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
 import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             ...(options.logStream && { stream: options.logStream }),
           },
     logController: new RequestLog(),
+    ...(options.logLevel !== false && { childLoggerFactory: lazyRequestLogger }),
     genReqId: newRequestId,
     requestIdHeader: false,
     bodyLimit: limits.bodyLimit,
