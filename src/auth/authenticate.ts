@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { UserResolver } from '../users/user-resolver.js';
 import type { Principal } from './principal.js';
 import { bearerToken, type TokenVerifier } from './token-verifier.js';
@@ -21,20 +21,22 @@ export function requireAuthentication(app: FastifyInstance, verifier: TokenVerif
     const header = request.headers.authorization;
     // Nearly every request repeats a token verified a moment ago: looked up as sent, it needs no parsing
     // (a regular expression over a kilobyte or more), because a token is only ever remembered once parsed.
-    let verified: Principal | Promise<Principal> | undefined = header?.startsWith(BEARER) ? verifier.recall(header.slice(BEARER.length)) : undefined;
+    const recalled = header?.startsWith(BEARER) ? verifier.recall(header.slice(BEARER.length)) : undefined;
+    if (recalled !== undefined) return admit(request, recalled, done);
+    let verified: Principal | Promise<Principal>;
     try {
-      verified ??= verifier.verify(bearerToken(header));
+      verified = verifier.verify(bearerToken(header));
     } catch (error) {
-      done(error as Error);
-      return;
+      return done(error as Error);
     }
-    const admit = (principal: Principal) => {
-      request.principal = principal;
-      const remembering = users.remember(principal);
-      if (remembering === undefined) done();
-      else remembering.then(() => done(), done);
-    };
-    if (verified instanceof Promise) verified.then(admit, done);
-    else admit(verified);
+    if (verified instanceof Promise) verified.then((principal) => admit(request, principal, done), done);
+    else admit(request, verified, done);
   });
+
+  function admit(request: FastifyRequest, principal: Principal, done: HookHandlerDoneFunction): void {
+    request.principal = principal;
+    const remembering = users.remember(principal);
+    if (remembering === undefined) done();
+    else remembering.then(() => done(), done);
+  }
 }

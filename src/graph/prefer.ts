@@ -7,10 +7,14 @@ export interface Preferences {
   readonly waitSeconds?: number;
 }
 
+/** What a request without `Prefer` asks for: most requests, which then build nothing. */
+const NONE: Preferences = Object.freeze({ returnMinimal: false, returnRepresentation: false, includeUnknownEnumMembers: false });
+
 /** Parses `Prefer` (RFC 7240): comma-separated preferences, each `name[=value]` with optional parameters. */
 export function parsePrefer(header: string | string[] | undefined): Preferences {
+  if (header === undefined) return NONE;
   const names = new Map<string, string>();
-  for (const line of Array.isArray(header) ? header : header === undefined ? [] : [header]) {
+  for (const line of Array.isArray(header) ? header : [header]) {
     // A comma inside a quoted value does not separate preferences.
     for (const preference of line.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
       const [token = ''] = preference.split(';');

@@ -62,8 +62,8 @@ export function formatDateTimeOffset(ticks: Ticks): string {
   const minute = Math.floor(msOfDay / 60_000);
   msOfDay -= minute * 60_000;
   const second = Math.floor(msOfDay / 1000);
-  const head = `${DIGITS4[year]}-${DIGITS4[month]!.slice(2)}-${DIGITS4[day]!.slice(2)}T${DIGITS4[hour]!.slice(2)}:${DIGITS4[minute]!.slice(2)}:${DIGITS4[second]!.slice(2)}`;
-  const fraction = `${DIGITS4[msOfDay - second * 1000]!.slice(1)}${DIGITS4[Number(rest)]}`;
+  const head = `${DIGITS4[year]}-${DIGITS2[month]}-${DIGITS2[day]}T${DIGITS2[hour]}:${DIGITS2[minute]}:${DIGITS2[second]}`;
+  const fraction = `${DIGITS3[msOfDay - second * 1000]}${DIGITS4[Number(rest)]}`;
   let end = fraction.length;
   while (end > 0 && fraction.charCodeAt(end - 1) === ZERO) end--;
   return end === 0 ? `${head}Z` : `${head}.${fraction.slice(0, end)}Z`;
@@ -71,8 +71,10 @@ export function formatDateTimeOffset(ticks: Ticks): string {
 
 const MS_PER_DAY = 86_400_000;
 const ZERO = 48; // '0'
-/** "0000" to "9999": every digit group a date needs is a slice of one of these. */
+/** "0000" to "9999", "000" to "999" and "00" to "99": every digit group a date needs, made once. */
 const DIGITS4 = Array.from({ length: 10_000 }, (_, n) => String(n).padStart(4, '0'));
+const DIGITS3 = DIGITS4.slice(0, 1000).map((digits) => digits.slice(1));
+const DIGITS2 = DIGITS4.slice(0, 100).map((digits) => digits.slice(2));
 
 /** Year, month (1–12) and day (1–31) of a day counted from 1970-01-01 (negative before). */
 function civilFromDays(days: number): { year: number; month: number; day: number } {

@@ -19,23 +19,31 @@ export interface AddressedUser {
 export class UserResolver {
   /** Users already written to the directory by this process, so a request costs no write when nothing changed. */
   private readonly remembered = new Map<string, string>();
+  /**
+   * Principals already checked against `remembered`: the token cache hands out the same principal object for
+   * every request with the same token, so the usual request is answered without building a key.
+   */
+  private confirmed = new WeakSet<Principal>();
 
   constructor(private readonly directory: UserDirectory) {}
 
   /** Records the signed-in user of a delegated token; `undefined` (nothing to wait for) when already recorded. */
   remember(principal: Principal): Promise<void> | undefined {
-    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined) return undefined;
+    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined || this.confirmed.has(principal)) return undefined;
     const key = `${principal.tenantId}/${principal.userId}`;
     const userPrincipalName = principal.userPrincipalName;
-    if (this.remembered.get(key) === userPrincipalName) return undefined;
-    return this.directory
-      .upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName })
-      .then(() => void this.remembered.set(key, userPrincipalName));
+    const confirmed = this.confirmed;
+    if (this.remembered.get(key) === userPrincipalName) return void confirmed.add(principal);
+    return this.directory.upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName }).then(() => {
+      this.remembered.set(key, userPrincipalName);
+      confirmed.add(principal);
+    });
   }
 
   /** Forgets which users this process wrote, after the directory was replaced: each is written again at its next request. */
   forget(): void {
     this.remembered.clear();
+    this.confirmed = new WeakSet();
   }
 
   /** Whether the path names the caller; answered from the token alone, so a 403 never needs a lookup. */
