@@ -23,7 +23,6 @@ import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
 import type { PasswordResetOptions } from './operations/password-reset.js';
 import { DASHBOARD_PATH } from './routes/dashboard.js';
-import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser, seedUsers } from './users/seed-users.js';
@@ -213,6 +212,9 @@ async function openStore(settings: StoreSettings, memory: boolean): Promise<{ st
   if (settings.database !== undefined) {
     const poolSize = integerSetting(SERVE_SETTINGS.dbPoolSize, settings.dbPoolSize ?? SERVE_SETTINGS.dbPoolSize.default, 1, 1000);
     try {
+      // Loaded only here: `pg` makes Node load its fetch implementation (undici) as it loads, about 13 MB of
+      // memory that a service on the embedded store would carry for nothing.
+      const { openPostgresStore } = await import('./store/postgres/postgres-store.js');
       const store = await openPostgresStore({ connectionString: settings.database, schema: settings.dbSchema, poolSize, applicationName: 'graph-lro' });
       return { store, where: `data in PostgreSQL${settings.dbSchema ? `, schema ${settings.dbSchema}` : ''}` };
     } catch (error) {
