@@ -15,13 +15,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import ts from 'typescript';
 import { openSqliteDatabase } from '../src/store/sqlite/sqlite-store.js';
+import { breakdown, breakdownTable, profilerFlags, readProfile, type ProfileBreakdown } from './profile.js';
 import { DATABASE_FILE, dropPostgresSchema, seedPostgres, seedSqlite, type SeedResult } from './seed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,6 +57,8 @@ interface Options {
   readonly quick: boolean;
   /** Run the ceilings through tsx instead of as transpiled JavaScript. */
   readonly ceilingTsx: boolean;
+  /** Run both servers under V8's CPU profiler, keeping the profiles in this folder. */
+  readonly profile?: string;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -70,6 +73,9 @@ const USAGE = `npm run bench -- [options]
   --database URL             PostgreSQL (a schema bench_<pid> is created, then dropped)
                              default: $GRAPH_LRO_BENCH_DATABASE_URL or ${DEFAULT_DATABASE_URL}
   --quick                    smoke run: rows 1000, duration 3, rounds 1 (explicit flags still win)
+  --profile DIR              run both servers under V8's CPU profiler (node --cpu-prof): profiles kept in
+                             DIR/<engine>-<rows>/<side>/, where each side's CPU went per request in the
+                             report; figures carry the profiler's cost, so latest.md is left as it was
   --ceiling-tsx              run the ceilings as \`node --import tsx bench/ceiling-*.ts\` (default: transpiled
                              to bench/.build/ and run by plain node, as graph-lro runs from dist/, so that
                              tsx's loader does not count in the ceiling's start-up time and RSS)
@@ -89,6 +95,7 @@ function readOptions(argv: string[]): Options {
       database: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'ceiling-tsx': { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -124,6 +131,7 @@ function readOptions(argv: string[]): Options {
     database: values.database ?? DEFAULT_DATABASE_URL,
     quick,
     ceilingTsx: values['ceiling-tsx'],
+    ...(values.profile !== undefined && { profile: resolve(values.profile) }),
   };
 }
 
@@ -523,6 +531,8 @@ interface EngineResult {
   /** SQLite, after the load with both servers still up: can a checkpoint take the whole WAL? */
   readonly walCheckpoint?: WalCheckpoint;
   readonly graphLroLogErrors: string[];
+  /** With `--profile`: each side's CPU by origin, per request of the block's load (warm-ups included). */
+  readonly profile?: { readonly graphLro: ProfileBreakdown; readonly ceiling: ProfileBreakdown };
   readonly valid: boolean;
 }
 
@@ -571,9 +581,14 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
   let spawnedAt = performance.now();
   // Every default stays, overload protection included; only the per-request access line (info) is off, as
   // the ceiling writes none: it is a line on stdout per request, an operator's choice, not the service's work.
+  const profileDir = (side: Side) => options.profile && join(options.profile, `${engine}-${rows}`, side);
+  const profiling = (side: Side) => {
+    const dir = profileDir(side);
+    return dir ? profilerFlags(dir) : [];
+  };
   const graph = startServer(
     'graph-lro',
-    [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', String(graphPort), ...storeArgs, '--log-level', 'warn'],
+    [...profiling('graph-lro'), join(ROOT, 'dist', 'cli.js'), 'serve', '--port', String(graphPort), ...storeArgs, '--log-level', 'warn'],
     graphPort,
   );
   let ceiling: Server | undefined;
@@ -583,7 +598,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     const ceilingPort = await freePort();
     spawnedAt = performance.now();
-    ceiling = startServer('ceiling', [...ceilingCommand(engine, options.ceilingTsx), '--port', String(ceilingPort), ...storeArgs], ceilingPort);
+    ceiling = startServer('ceiling', [...profiling('ceiling'), ...ceilingCommand(engine, options.ceilingTsx), '--port', String(ceilingPort), ...storeArgs], ceilingPort);
     const ceilingStartupMs = await firstAnswer(ceiling, `${COLLECTION}/${seeded.all[0]}`, spawnedAt);
     const ceilingInfo = JSON.parse(/^ceiling (\{.*\})$/m.exec(ceiling.output())?.[1] ?? '{}') as Record<string, unknown>;
     const ceilingSynchronous =
@@ -602,11 +617,22 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     // 4. Load: per scenario, a warm-up per server, then A, B, A, B… at each connection count.
     const scenarios: ScenarioResult[] = [];
+    const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0 };
+    const loadCounted = async (side: Side, requests: autocannon.Request[], connections: number, seconds: number) => {
+      const result = await load(targets[side], requests, connections, seconds);
+      answered[side] += result.requests.total;
+      return result;
+    };
+    /** A side's profile, written as it exited: its CPU by origin per request it answered under load. */
+    const profiled = (side: Side): ProfileBreakdown => {
+      const { file, profile } = readProfile(profileDir(side)!);
+      return breakdown(profile, file, answered[side], { graphLro: join(ROOT, 'dist'), ceiling: join(ROOT, 'bench') });
+    };
     const maxConnections = Math.max(...options.connections);
     for (const scenario of options.scenarios) {
       const requests = () => requestsFor(scenario, seeded);
       if (options.warmup > 0) {
-        for (const side of ['graph-lro', 'ceiling'] as const) await load(targets[side], requests(), maxConnections, options.warmup);
+        for (const side of ['graph-lro', 'ceiling'] as const) await loadCounted(side, requests(), maxConnections, options.warmup);
       }
       for (const connections of options.connections) {
         const runs: LoadResult[] = [];
@@ -614,7 +640,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           for (const side of ['graph-lro', 'ceiling'] as const) {
             await sleep(250);
             const cpu = cpuMeter(targets[side].server.pid, engine);
-            const result = await load(targets[side], requests(), connections, options.duration);
+            const result = await loadCounted(side, requests(), connections, options.duration);
             const run = summarizeLoad(side, round, result, targets[side].server, cpu, walPath);
             runs.push(run);
             log(
@@ -651,6 +677,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     const graphLroLogErrors = loggedErrors(graph.output());
     await stopServer(ceiling);
     await stopServer(graph);
+    const profile = options.profile && { graphLro: profiled('graph-lro'), ceiling: profiled('ceiling') };
     const storage: Record<string, number> = {};
     for (const [key, value] of Object.entries(storageBefore)) storage[`${key}BeforeLoad`] = value;
     for (const [key, value] of Object.entries(storageAfter)) storage[`${key}AfterLoad`] = value;
@@ -672,6 +699,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
       storage,
       ...(walCheckpoint && { walCheckpoint }),
       graphLroLogErrors,
+      ...(profile && { profile }),
       valid,
     };
   } finally {
@@ -926,6 +954,16 @@ function markdown(report: Report): string {
       `- Seed: ${result.seed.seconds.toFixed(1)} s (${Object.entries(result.seed.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}); ` +
         `statuses ${Object.entries(result.seed.statusCounts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`,
     );
+    if (result.profile) {
+      lines.push(
+        '',
+        `Where the CPU went, per request of this block's load (all its scenarios, warm-ups included), as V8's CPU profiler ` +
+          `saw it (self time; the profiler's own cost included): profiles in ${result.profile.graphLro.file} and ${result.profile.ceiling.file}.`,
+        '',
+        ...breakdownTable(result.profile.graphLro, result.profile.ceiling),
+        '',
+      );
+    }
     lines.push(
       `- Correctness: ${result.verification.ok ? `${result.verification.checks} checks agree` : `FAILED — ${result.verification.problems.join('; ')}`}; ` +
         `graph-lro error log lines: ${result.graphLroLogErrors.length}`,
@@ -1021,6 +1059,9 @@ async function main(): Promise<void> {
       options.ceilingTsx
         ? 'The ceiling runs through tsx (node --import tsx), graph-lro from dist/: the ceiling pays for TypeScript loading (~30 MiB RSS, a few hundred ms) in its start-up time and RSS.'
         : 'Both run as compiled JavaScript under plain node: graph-lro from dist/, the ceiling transpiled to bench/.build/ (so tsx does not count in its start-up time and RSS).',
+      ...(options.profile
+        ? [`PROFILED: both servers ran under V8's CPU profiler (profiles in ${options.profile}); every figure carries its cost, so compare the breakdowns, not these figures with an unprofiled run.`]
+        : []),
     ],
     results,
     valid: results.every((result) => result.valid),
@@ -1028,11 +1069,12 @@ async function main(): Promise<void> {
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = report.startedAt.replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
-  const file = join(RESULTS_DIR, `${stamp}-${options.engines.join('+')}-${options.rows.join('+')}.json`);
+  const file = join(RESULTS_DIR, `${stamp}-${options.engines.join('+')}-${options.rows.join('+')}${options.profile ? '-profiled' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
-  process.stdout.write(`\n${md}\nWrote ${file} and bench/results/latest.md in ${report.elapsedSeconds.toFixed(0)} s.\n`);
+  // A profiled run's figures carry the profiler's cost: they never stand as the latest table.
+  if (!options.profile) writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
+  process.stdout.write(`\n${md}\nWrote ${file}${options.profile ? '' : ' and bench/results/latest.md'} in ${report.elapsedSeconds.toFixed(0)} s.\n`);
   if (!report.valid) {
     process.stderr.write('The benchmark is INVALID: non-2xx answers, connection errors or disagreeing answers (see above).\n');
     process.exitCode = 1;
