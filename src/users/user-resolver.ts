@@ -21,7 +21,9 @@ export class UserResolver {
   private readonly remembered = new Map<string, string>();
   /**
    * Principals already checked against `remembered`: the token cache hands out the same principal object for
-   * every request with the same token, so the usual request is answered without building a key.
+   * every request with the same token, so the usual request is answered without building a key. A token once
+   * checked never writes again, so two live tokens naming different UPNs for one user (around a rename) do
+   * not take turns rewriting it.
    */
   private confirmed = new WeakSet<Principal>();
 
