@@ -11,8 +11,10 @@ interface Count {
   value: number;
 }
 
-interface Latency {
+/** One method on one route template: its requests by status, and their latency. */
+interface Series {
   readonly labels: { readonly method: string; readonly route: string };
+  readonly counts: Map<number, Count>;
   /** Observations per bucket (not cumulative), the last one for above every bound (+Inf). */
   readonly buckets: number[];
   sum: number;
@@ -23,28 +25,28 @@ interface Latency {
  * Requests by method, route template and status, and their latency by method and route. Recorded in plain
  * numbers and handed to prom-client only when scraped: prom-client validates and hashes the label set on
  * every observation, even through a labelled child, and this runs on every request. The series are few
- * (route templates × methods × statuses), so each is found by one string key.
+ * (route templates × methods × statuses) and found by the strings the request already holds (the route's
+ * template, the method) and the status number: no key is put together per request.
  */
 export class RequestMetrics {
-  readonly #counts = new Map<string, Count>();
-  readonly #latencies = new Map<string, Latency>();
+  readonly #series = new Map<string, Map<string, Series>>();
 
   record(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route}`;
-    const countKey = `${key} ${status}`;
-    let count = this.#counts.get(countKey);
-    if (count === undefined) this.#counts.set(countKey, (count = { labels: { method, route, status: String(status) }, value: 0 }));
-    count.value += 1;
-    let latency = this.#latencies.get(key);
-    if (latency === undefined) {
-      latency = { labels: { method, route }, buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
-      this.#latencies.set(key, latency);
+    let byMethod = this.#series.get(route);
+    if (byMethod === undefined) this.#series.set(route, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = { labels: { method, route }, counts: new Map(), buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+      byMethod.set(method, series);
     }
+    let count = series.counts.get(status);
+    if (count === undefined) series.counts.set(status, (count = { labels: { method, route, status: String(status) }, value: 0 }));
+    count.value += 1;
     let bucket = 0;
     while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
-    latency.buckets[bucket]! += 1;
-    latency.sum += seconds;
-    latency.count += 1;
+    series.buckets[bucket]! += 1;
+    series.sum += seconds;
+    series.count += 1;
   }
 
   /**
@@ -55,18 +57,22 @@ export class RequestMetrics {
   registerIn(registry: Registry): void {
     registry.registerMetric(
       collector(REQUESTS, 'HTTP requests answered, by method, route template and status.', 'counter', () =>
-        [...this.#counts.values()].map(({ labels, value }) => ({ labels, value })),
+        this.#all().flatMap((series) => [...series.counts.values()].map(({ labels, value }) => ({ labels, value }))),
       ),
     );
     registry.registerMetric(
       collector(LATENCY, 'Time from request to response, by method and route template.', 'histogram', () =>
-        [...this.#latencies.values()].flatMap((latency) => histogramValues(latency)),
+        this.#all().flatMap((series) => histogramValues(series)),
       ),
     );
   }
+
+  #all(): Series[] {
+    return [...this.#series.values()].flatMap((byMethod) => [...byMethod.values()]);
+  }
 }
 
-function histogramValues({ labels, buckets, sum, count }: Latency) {
+function histogramValues({ labels, buckets, sum, count }: Series) {
   let cumulative = 0;
   const values = buckets.map((n, i) => {
     cumulative += n;
