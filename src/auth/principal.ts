@@ -7,7 +7,11 @@ export interface DelegatedPrincipal {
   readonly tenantId: string;
   /** The user's object id (`oid`). */
   readonly userId: string;
-  /** From `upn`, else `preferred_username`; absent when the token carries neither. */
+  /**
+   * From `upn` (or the claim the operator names instead, see `JwtVerifierOptions.upnClaim`); absent when
+   * the token carries none. Never from `preferred_username`, `unique_name` or `email`: the user or another
+   * tenant can set those, and Microsoft says not to authorize on them, yet this name addresses a user's data.
+   */
   readonly userPrincipalName: string | undefined;
   readonly scopes: ReadonlySet<string>;
   /** The calling app (`azp` or `appid`), when the token names one. */

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import { GraphError } from '../errors.js';
-import { createJwtVerifier, type TokenVerifier } from './token-verifier.js';
+import { createJwtVerifier, DEFAULT_UPN_CLAIM, type TokenVerifier } from './token-verifier.js';
 
 export interface RemoteVerifierOptions {
   /** Accepted `iss` values; `{tenantid}` stands for the token's own `tid`. Empty: the discovery document's issuer. */
@@ -12,6 +12,12 @@ export interface RemoteVerifierOptions {
   discoveryUrl?: string;
   algorithms?: string[];
   clockToleranceSeconds?: number;
+  /**
+   * The claim holding the user's principal name; default `upn`, the one the tenant's directory sets and
+   * keeps unique. Not `preferred_username`, `unique_name` or `email`, which users or other tenants can set
+   * to anyone's name: the name read here addresses that user's operations (`/users/{userPrincipalName}`).
+   */
+  upnClaim?: string;
   fetch?: typeof fetch;
 }
 
@@ -39,7 +45,14 @@ export async function createRemoteVerifier(options: RemoteVerifierOptions): Prom
     audiences: options.audiences,
     issuers,
     clockToleranceSeconds,
+    upnClaim: checkedUpnClaim(options.upnClaim ?? DEFAULT_UPN_CLAIM),
   });
+}
+
+/** A blank name, or one with spaces around it, would match no claim: every user would go without a UPN, silently. */
+function checkedUpnClaim(claim: string): string {
+  if (claim === '' || claim.trim() !== claim) throw new Error(`The UPN claim must be a claim name, such as upn: ${JSON.stringify(claim)}.`);
+  return claim;
 }
 
 function checkedAlgorithms(algorithms: string[]): string[] {

@@ -42,17 +42,23 @@ export function bearerToken(header: string | undefined): string {
   return token;
 }
 
-/** The caller a verified token's claims describe: a user through an app (`scp`), or an app as itself (`roles`). */
-export function principalFromClaims(claims: JWTPayload): Principal {
+/** The claim a user's principal name is read from unless the operator names another (see {@link JwtVerifierOptions.upnClaim}). */
+export const DEFAULT_UPN_CLAIM = 'upn';
+
+/**
+ * The caller a verified token's claims describe: a user through an app (`scp`), or an app as itself
+ * (`roles`). A user's principal name is read from `upnClaim` only, never from a fallback.
+ */
+export function principalFromClaims(claims: JWTPayload, upnClaim: string = DEFAULT_UPN_CLAIM): Principal {
   const tenantId = nonEmptyString(claims['tid']);
   if (tenantId === undefined) throw unauthenticated('The access token has no tenant (tid) claim.');
-  if (claims['scp'] !== undefined) return delegatedPrincipal(claims, tenantId);
+  if (claims['scp'] !== undefined) return delegatedPrincipal(claims, tenantId, upnClaim);
   const roles = claims['roles'];
   if (isStringArray(roles)) return applicationPrincipal(claims, tenantId, roles);
   throw unauthenticated('The access token carries neither delegated scopes (scp) nor application roles (roles).');
 }
 
-function delegatedPrincipal(claims: JWTPayload, tenantId: string): DelegatedPrincipal {
+function delegatedPrincipal(claims: JWTPayload, tenantId: string, upnClaim: string): DelegatedPrincipal {
   const scp = claims['scp'];
   const scopes = typeof scp === 'string' ? scp.split(' ').filter((scope) => scope !== '') : [];
   if (scopes.length === 0) throw unauthenticated('The scp claim of the access token must list at least one scope.');
@@ -62,7 +68,7 @@ function delegatedPrincipal(claims: JWTPayload, tenantId: string): DelegatedPrin
     kind: 'delegated',
     tenantId,
     userId,
-    userPrincipalName: nonEmptyString(claims['upn']) ?? nonEmptyString(claims['preferred_username']),
+    userPrincipalName: nonEmptyString(claims[upnClaim]),
     scopes: new Set(scopes),
     appId: callingAppId(claims),
   };
@@ -102,6 +108,15 @@ export interface JwtVerifierOptions {
   /** Exact issuers, or issuers with {@link TENANT_PLACEHOLDER} standing for the token's own verified `tid`. */
   readonly issuers: readonly string[];
   readonly clockToleranceSeconds: number;
+  /**
+   * The claim holding the user's principal name (default {@link DEFAULT_UPN_CLAIM}). `upn` because the
+   * tenant's directory sets it and it is unique there: a name read from a token moves that name to the
+   * token's user, and `/users/{userPrincipalName}` then addresses that user's operations. Microsoft says
+   * never to authorize on `preferred_username` (and `unique_name`, `email` are no better): the user or
+   * another tenant's admin can set them to anyone's name. Name another claim only for a provider that
+   * puts its verified, unique sign-in name there.
+   */
+  readonly upnClaim?: string;
 }
 
 /** A verifier of signed JWT access tokens; the dev authority and a remote identity provider differ only in options. */
@@ -121,10 +136,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     issuer !== undefined &&
     (exactIssuers.includes(issuer) || issuerTemplates.some((template) => issuerForTenant(template, tenantId) === issuer));
 
+  const upnClaim = options.upnClaim ?? DEFAULT_UPN_CLAIM;
   const verified = new VerifiedTokenCache();
   async function verifyInFull(token: string): Promise<Principal> {
       const claims = await verifiedClaims(token, options.keys, verifyOptions);
-      const principal = principalFromClaims(claims);
+      const principal = principalFromClaims(claims, upnClaim);
       // Only now is `tid` known to be signed, so only now can it choose the issuer the token must have.
       if (!acceptsIssuer(claims.iss, principal.tenantId)) throw unauthenticated(INVALID_ISSUER);
       verified.set(token, principal, claims.exp! + options.clockToleranceSeconds);

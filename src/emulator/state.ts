@@ -50,7 +50,10 @@ export function parseState(document: unknown): StoreState {
   const root = object(document, '(the document)', ['users', 'operations']);
   const users = list(root.users, 'users').map((entry, i) => readUser(entry, `users[${i}]`));
   const operations = list(root.operations, 'operations').map((entry, i) => readOperation(entry, `operations[${i}]`));
-  refuseDuplicates(users, 'users', (u) => [`${u.tenantId}/${u.id}`, `${u.tenantId}/upn:${u.userPrincipalName.toLowerCase()}`]);
+  refuseDuplicates(users, 'users', (u) => [
+    `${u.tenantId}/${u.id}`,
+    ...(u.userPrincipalName === null ? [] : [`${u.tenantId}/upn:${u.userPrincipalName.toLowerCase()}`]),
+  ]);
   refuseDuplicates(operations, 'operations', ({ owner, operation }) => [`${owner.tenantId}/${owner.userId}/${operation.id}`]);
   return { users, operations };
 }
@@ -86,11 +89,17 @@ export function operationStateJson({ owner, operation: op }: OwnedOperation) {
 
 function readUser(entry: unknown, path: string): DirectoryUser {
   const fields = object(entry, path, USER_FIELDS);
-  const userPrincipalName = fields.userPrincipalName;
-  if (typeof userPrincipalName !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(userPrincipalName) || !isStorable(userPrincipalName)) {
-    throw new StateError(`${path}.userPrincipalName`, 'must look like name@domain.');
-  }
+  const userPrincipalName = upn(fields.userPrincipalName, `${path}.userPrincipalName`);
   return { tenantId: tenantOf(fields, path), id: guid(fields.id, `${path}.id`), userPrincipalName };
+}
+
+/** `null` for a user whose UPN moved to another user (a rename): an export writes such users so. */
+function upn(value: unknown, path: string): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(value) || !isStorable(value)) {
+    throw new StateError(path, 'must look like name@domain, or be null.');
+  }
+  return value;
 }
 
 function readOperation(entry: unknown, path: string): OwnedOperation {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config.js';
-import type { DirectoryUser, UserDirectory } from '../store/store.js';
+import type { NamedUser, UserDirectory } from '../store/store.js';
 
 /** The tenant of the emulator's users when nobody names one. */
 export const DEV_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -19,7 +19,7 @@ export function derivedObjectId(tenantId: string, userPrincipalName: string): st
 }
 
 /** The known user with that UPN, or a new one with a derived id, written to the directory either way. */
-export async function ensureUser(directory: UserDirectory, tenantId: string, userPrincipalName: string): Promise<DirectoryUser> {
+export async function ensureUser(directory: UserDirectory, tenantId: string, userPrincipalName: string): Promise<NamedUser> {
   const known = await directory.findByUserPrincipalName(tenantId, userPrincipalName);
   if (known) return known;
   const user = { tenantId, id: derivedObjectId(tenantId, userPrincipalName), userPrincipalName };
@@ -43,7 +43,7 @@ export async function seedUsers(directory: UserDirectory, file: string): Promise
   return users.length;
 }
 
-function seedUser(entry: unknown, where: string): DirectoryUser {
+function seedUser(entry: unknown, where: string): NamedUser {
   const { id, userPrincipalName, tenantId = DEV_TENANT_ID } = (entry ?? {}) as Record<string, unknown>;
   if (typeof id !== 'string' || !GUID.test(id)) throw new ConfigError(`${where}: "id" must be a GUID.`);
   if (typeof userPrincipalName !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(userPrincipalName)) {

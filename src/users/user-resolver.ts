@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { Target } from '../auth/permissions.js';
 import { GraphError } from '../errors.js';
@@ -5,6 +6,12 @@ import type { Owner } from '../operations/long-running-operation.js';
 import type { DirectoryUser, UserDirectory } from '../store/store.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * How many users a process remembers having written: the active users of a large tenant, in well under a
+ * megabyte. One forgotten costs a directory write at its next new token, nothing more.
+ */
+export const REMEMBERED_USERS = 10_000;
 
 /** The user a path addresses: the owner of its operations, and the key `@odata.context` shows. */
 export interface AddressedUser {
@@ -14,11 +21,16 @@ export interface AddressedUser {
 
 /**
  * Turns `/me` and `/users/{id | userPrincipalName}` into a user of the caller's tenant. Users become
- * known from verified token claims (and seed files): an object id and a UPN name the same user.
+ * known from verified token claims (and seed files): an object id (`oid`) and a UPN (`upn`, never
+ * `preferred_username`: see `principal.ts`) name the same user.
  */
 export class UserResolver {
-  /** Users already written to the directory by this process, so a request costs no write when nothing changed. */
-  private readonly remembered = new Map<string, string>();
+  /**
+   * Users already written to the directory by this process, so a request costs no write when nothing
+   * changed. The least recently seen go first once it is full: every token names a user, so a map that kept
+   * them all would grow for as long as the process runs.
+   */
+  private readonly remembered: LRUCache<string, string>;
   /**
    * Principals already checked against `remembered`: the token cache hands out the same principal object for
    * every request with the same token, so the usual request is answered without building a key. A token once
@@ -27,7 +39,12 @@ export class UserResolver {
    */
   private confirmed = new WeakSet<Principal>();
 
-  constructor(private readonly directory: UserDirectory) {}
+  constructor(
+    private readonly directory: UserDirectory,
+    capacity: number = REMEMBERED_USERS,
+  ) {
+    this.remembered = new LRUCache({ max: capacity });
+  }
 
   /** Records the signed-in user of a delegated token; `undefined` (nothing to wait for) when already recorded. */
   remember(principal: Principal): Promise<void> | undefined {

@@ -87,6 +87,24 @@ describe('remote verifier', () => {
     assert.equal(jwksRequests - before, 1);
   });
 
+  it('takes the UPN from upn only: preferred_username, unique_name and email name nobody', async () => {
+    const verifier = await verifierFor([entraIssuer(TENANT)]);
+    const upnOf = async (overrides: JWTPayload) => {
+      const principal = await verifier.verify(await sign(claims(overrides)));
+      return principal.kind === 'delegated' ? principal.userPrincipalName : assert.fail('a delegated token');
+    };
+    const others = { preferred_username: 'adele@contoso.com', unique_name: 'adele@contoso.com', email: 'adele@contoso.com' };
+    assert.equal(await upnOf(others), undefined);
+    assert.equal(await upnOf({ ...others, upn: 'megan@contoso.com' }), 'megan@contoso.com');
+  });
+
+  it('takes the UPN from the claim named by upnClaim', async () => {
+    const verifier = await verifierFor([entraIssuer(TENANT)], { upnClaim: 'signin_name' });
+    const principal = await verifier.verify(await sign(claims({ upn: 'megan@contoso.com', signin_name: 'adele@contoso.com' })));
+    assert.ok(principal.kind === 'delegated');
+    assert.equal(principal.userPrincipalName, 'adele@contoso.com');
+  });
+
   it('finds the keys and the issuer through OpenID discovery', async () => {
     const issuer = `${base}/${TENANT}/v2.0`;
     const verifier = await createRemoteVerifier({
@@ -192,5 +210,6 @@ describe('remote verifier', () => {
     await assert.rejects(verifierFor([entraIssuer(TENANT)], { audiences: [] }), /audience/);
     await assert.rejects(verifierFor([entraIssuer(TENANT)], { algorithms: ['RS256', 'HS256'] }), /HS256/);
     await assert.rejects(verifierFor([entraIssuer(TENANT)], { algorithms: ['none'] }), /none/);
+    for (const upnClaim of ['', ' upn']) await assert.rejects(verifierFor([entraIssuer(TENANT)], { upnClaim }), /UPN claim/);
   });
 });

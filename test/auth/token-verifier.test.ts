@@ -45,16 +45,37 @@ describe('principalFromClaims', () => {
     });
   });
 
-  it('falls back to preferred_username and appid, and leaves them undefined when absent', () => {
-    const withFallbacks = principalFromClaims({ tid: TENANT, oid: USER, scp: 'a', preferred_username: 'p@contoso.com', appid: APP });
-    assert.equal(withFallbacks.kind, 'delegated');
-    assert.equal(withFallbacks.kind === 'delegated' && withFallbacks.userPrincipalName, 'p@contoso.com');
-    assert.equal(withFallbacks.kind === 'delegated' && withFallbacks.appId, APP);
+  it('falls back to appid, and leaves the app and the UPN undefined when absent', () => {
+    const withAppId = principalFromClaims({ tid: TENANT, oid: USER, scp: 'a', appid: APP });
+    assert.ok(withAppId.kind === 'delegated');
+    assert.equal(withAppId.appId, APP);
 
     const bare = principalFromClaims({ tid: TENANT, oid: USER, scp: 'a' });
     assert.ok(bare.kind === 'delegated');
     assert.equal(bare.userPrincipalName, undefined);
     assert.equal(bare.appId, undefined);
+  });
+
+  // Claims the user or another tenant can set to anyone's name: Microsoft says never to authorize on them.
+  for (const claim of ['preferred_username', 'unique_name', 'email']) {
+    it(`takes no UPN from ${claim} without upn`, () => {
+      const principal = principalFromClaims({ tid: TENANT, oid: USER, scp: 'a', [claim]: 'adele@contoso.com' });
+      assert.ok(principal.kind === 'delegated');
+      assert.equal(principal.userPrincipalName, undefined);
+    });
+  }
+
+  it('reads the UPN from the claim the operator names, and from that claim only', () => {
+    const claims = { tid: TENANT, oid: USER, scp: 'a', upn: 'upn@contoso.com', signin_name: 'adele@contoso.com' };
+    const custom = principalFromClaims(claims, 'signin_name');
+    assert.ok(custom.kind === 'delegated');
+    assert.equal(custom.userPrincipalName, 'adele@contoso.com');
+    const missing = principalFromClaims({ ...claims, signin_name: undefined }, 'signin_name');
+    assert.ok(missing.kind === 'delegated');
+    assert.equal(missing.userPrincipalName, undefined, 'no fallback to upn');
+    const empty = principalFromClaims({ ...claims, upn: '' });
+    assert.ok(empty.kind === 'delegated');
+    assert.equal(empty.userPrincipalName, undefined);
   });
 
   it('reads an application principal from a token with roles and no scp, ignoring its service principal oid', () => {
@@ -110,8 +131,8 @@ describe('createJwtVerifier', async () => {
   const template = 'https://login.example/{tenantid}/v2.0';
   const now = Math.floor(Date.now() / 1000);
 
-  function verifier(issuers: string[]): TokenVerifier {
-    return createJwtVerifier({ keys: async () => publicKey, algorithms: ['ES256'], audiences: ['api://graph-lro'], issuers, clockToleranceSeconds: 0 });
+  function verifier(issuers: string[], upnClaim?: string): TokenVerifier {
+    return createJwtVerifier({ keys: async () => publicKey, algorithms: ['ES256'], audiences: ['api://graph-lro'], issuers, clockToleranceSeconds: 0, upnClaim });
   }
   function sign(claims: JWTPayload): Promise<string> {
     return new SignJWT({ tid: TENANT, oid: USER, scp: 'a', aud: 'api://graph-lro', iat: now, exp: now + 600, ...claims })
@@ -139,6 +160,16 @@ describe('createJwtVerifier', async () => {
     await assert.rejects(async () => v.verify(rejected));
     assert.equal(v.recall(rejected), undefined);
     assert.equal(v.recall(''), undefined);
+  });
+
+  it('reads the UPN from upn, or from the claim it is given, never from preferred_username', async () => {
+    const upnOf = async (v: TokenVerifier, claims: JWTPayload) => {
+      const principal = await v.verify(await sign({ iss: issuerA, ...claims }));
+      return principal.kind === 'delegated' ? principal.userPrincipalName : assert.fail('a delegated token');
+    };
+    assert.equal(await upnOf(verifier([issuerA]), { upn: 'adele@contoso.com', preferred_username: 'other@contoso.com' }), 'adele@contoso.com');
+    assert.equal(await upnOf(verifier([issuerA]), { preferred_username: 'adele@contoso.com' }), undefined);
+    assert.equal(await upnOf(verifier([issuerA], 'signin_name'), { upn: 'other@contoso.com', signin_name: 'adele@contoso.com' }), 'adele@contoso.com');
   });
 
   it('rejects an issuer that matches the template only for another tenant', async () => {

@@ -14,7 +14,7 @@ import {
   type Exchange,
   type OperationEntity,
 } from '../support/cluster.js';
-import { MIGRATION_LOCK_KEY } from '../../src/store/postgres/migrations.js';
+import { MIGRATION_LOCK_KEY, MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { connectPostgres, describePostgres, dropSchema, freshSchemaName, POSTGRES_TEST_URL } from '../support/postgres.js';
 import { runCli, type ServerProcess } from '../support/process.js';
 
@@ -90,13 +90,7 @@ await describePostgres('several instances on one PostgreSQL schema', () => {
       );
       assert.deepEqual(
         migrations.rows.map((r) => [r.version, Number(r.n)]),
-        [
-          [1, 1],
-          [2, 1],
-          [3, 1],
-          [4, 1],
-          [5, 1],
-        ],
+        MIGRATIONS.map((migration) => [migration.version, 1]),
         'each migration recorded exactly once',
       );
       assert.equal(Number((await client.query('SELECT count(*) AS n FROM secrets')).rows[0].n), 1, 'one signing key for all instances');

@@ -14,6 +14,7 @@ import type { OrderKey, SortValue, Store } from '../../src/store/store.js';
 import { operationFilterContract } from './filter-contract.js';
 import { retentionContract } from './retention-contract.js';
 import { scheduleContract } from './schedule-contract.js';
+import { userDirectoryContract } from './user-directory-contract.js';
 
 /**
  * The behaviour every store engine must share. Each engine's test file calls this with a factory that
@@ -23,6 +24,7 @@ export function operationStoreContract(name: string, open: () => Promise<Store>)
   operationFilterContract(name, open);
   retentionContract(name, open);
   scheduleContract(name, test);
+  userDirectoryContract(name, test);
   function test(title: string, body: (store: Store) => Promise<void>): void {
     it(title, async () => {
       const store = await open();
@@ -309,57 +311,6 @@ export function operationStoreContract(name: string, open: () => Promise<Store>)
           assert.ok(!seen.includes('00-earliest') && !seen.includes('00-tie-before'), 'earlier rows are not');
         });
       }
-    });
-  });
-
-  describe(`${name}: users`, () => {
-    const ada = { tenantId: 'tenant-1', id: 'user-ada', userPrincipalName: 'Ada@Contoso.com' };
-
-    test('finds an upserted user by id and by UPN in any case', async (store) => {
-      await store.users.upsert(ada);
-      assert.deepEqual(await store.users.findById('tenant-1', 'user-ada'), ada);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), ada);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ADA@CONTOSO.COM'), ada);
-    });
-
-    test('answers undefined for unknown users', async (store) => {
-      await store.users.upsert(ada);
-      assert.equal(await store.users.findById('tenant-1', 'user-bob'), undefined);
-      assert.equal(await store.users.findByUserPrincipalName('tenant-1', 'bob@contoso.com'), undefined);
-    });
-
-    test('upserting the same id replaces its UPN', async (store) => {
-      await store.users.upsert(ada);
-      const renamed = { ...ada, userPrincipalName: 'ada.lovelace@contoso.com' };
-      await store.users.upsert(renamed);
-      assert.deepEqual(await store.users.findById('tenant-1', 'user-ada'), renamed);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'Ada.Lovelace@contoso.com'), renamed);
-      assert.equal(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), undefined);
-    });
-
-    test('a UPN moving to a new id is taken from its previous holder', async (store) => {
-      const grace = { tenantId: 'tenant-1', id: 'user-grace', userPrincipalName: 'grace@contoso.com' };
-      await store.users.upsert(ada);
-      await store.users.upsert(grace);
-      const newAda = { tenantId: 'tenant-1', id: 'user-ada-2', userPrincipalName: 'ADA@contoso.com' };
-      await store.users.upsert(newAda);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), newAda);
-      assert.equal(await store.users.findById('tenant-1', 'user-ada'), undefined);
-      assert.deepEqual(await store.users.findById('tenant-1', 'user-grace'), grace);
-    });
-
-    test('tenants are kept apart', async (store) => {
-      const adaElsewhere = { tenantId: 'tenant-2', id: 'user-ada', userPrincipalName: 'ada@fabrikam.com' };
-      const otherHolder = { tenantId: 'tenant-2', id: 'user-x', userPrincipalName: 'ADA@contoso.com' };
-      await store.users.upsert(ada);
-      await store.users.upsert(adaElsewhere);
-      await store.users.upsert(otherHolder);
-      assert.deepEqual(await store.users.findById('tenant-1', 'user-ada'), ada);
-      assert.deepEqual(await store.users.findById('tenant-2', 'user-ada'), adaElsewhere);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), ada);
-      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-2', 'ada@contoso.com'), otherHolder);
-      assert.equal(await store.users.findByUserPrincipalName('tenant-1', 'ada@fabrikam.com'), undefined);
-      assert.equal(await store.users.findById('tenant-3', 'user-ada'), undefined);
     });
   });
 }

@@ -69,6 +69,13 @@ async function appliedMigrations(schema: string): Promise<{ version: number; nam
 
 const EXPECTED_MIGRATIONS = MIGRATIONS.map(({ version, name }) => ({ version, name }));
 
+/** The last schema version whose users all had a UPN: a rename deleted the name's previous holder. */
+const SCHEMA_WITH_UPN_REQUIRED = 5;
+const OLD_USERS = [
+  { tenantId: 'tenant-1', id: 'user-ada', userPrincipalName: 'Ada@Contoso.com' },
+  { tenantId: 'tenant-1', id: 'user-grace', userPrincipalName: 'grace@contoso.com' },
+];
+
 /**
  * Holds the row's lock in a transaction of its own while `race` starts its writers, waits until `writers`
  * connections of `applicationName` are queued on a lock, then commits (after `whileHeld`, if given), so
@@ -364,7 +371,7 @@ function specifics(): void {
     }
   });
 
-  it('concurrent upserts moving one UPN leave exactly one holder', async () => {
+  it('concurrent upserts moving one UPN leave exactly one holder, and every user in place', async () => {
     const store = await openFreshPostgresStore({ poolSize: 10 });
     try {
       const users = Array.from({ length: 10 }, (_, i) => ({ tenantId: 'tenant-1', id: `user-${i}`, userPrincipalName: 'Shared@Contoso.com' }));
@@ -373,13 +380,54 @@ function specifics(): void {
       assert.ok(holder);
       const found = await Promise.all(users.map((user) => store.users.findById('tenant-1', user.id)));
       assert.deepEqual(
-        found.filter((user) => user !== undefined),
-        [holder],
+        found,
+        users.map((user) => (user.id === holder.id ? holder : { ...user, userPrincipalName: null })),
       );
     } finally {
       await store.close();
     }
   });
+
+  it('migrates users of the schema before UPNs could be NULL, keeping them', () =>
+    withSchema(async (schema) => {
+      const client = await connectPostgres(schema);
+      try {
+        await client.query(`CREATE SCHEMA ${schema}`);
+        await client.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+        for (const migration of MIGRATIONS.filter((m) => m.version <= SCHEMA_WITH_UPN_REQUIRED)) {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        }
+        for (const user of OLD_USERS) {
+          await client.query('INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ($1, $2, $3, $4)', [
+            user.tenantId,
+            user.id,
+            user.userPrincipalName,
+            user.userPrincipalName.toLowerCase(),
+          ]);
+        }
+      } finally {
+        await client.end();
+      }
+      const store = await openOn(schema);
+      try {
+        assert.deepEqual(await appliedMigrations(schema), EXPECTED_MIGRATIONS);
+        assert.deepEqual(await store.admin.listUsers(undefined, 10), OLD_USERS);
+        assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), OLD_USERS[0]);
+        await store.users.upsert({ tenantId: 'tenant-1', id: 'user-ada-2', userPrincipalName: 'ada@contoso.com' });
+        assert.deepEqual(await store.users.findById('tenant-1', 'user-ada'), { ...OLD_USERS[0], userPrincipalName: null });
+      } finally {
+        await store.close();
+      }
+      const db = await connectPostgres(schema);
+      try {
+        const insert = 'INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ($1, $2, $3, $4)';
+        await assert.rejects(db.query(insert, ['tenant-1', 'user-new', 'new@contoso.com', null]), /check constraint/);
+        await assert.rejects(db.query(insert, ['tenant-1', 'user-new', 'GRACE@contoso.com', 'grace@contoso.com']), /unique constraint/);
+      } finally {
+        await db.end();
+      }
+    }));
 
   it('users swapping UPNs at the same moment both end up with the new one', async () => {
     const store = await openFreshPostgresStore({ poolSize: 4 });

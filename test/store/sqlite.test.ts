@@ -28,6 +28,8 @@ changeFeedContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 patchContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 
 const owner = { tenantId: 'tenant-1', userId: 'user-1' };
+/** The last schema version whose users all had a UPN: a rename deleted the name's previous holder. */
+const SCHEMA_WITH_UPN_REQUIRED = 4;
 const stored: LongRunningOperation = {
   id: 'op-1',
   createdDateTime: 17_145_000_000_000_001n,
@@ -66,6 +68,42 @@ describe('sqlite specifics', () => {
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(9_999, 'future', '');
     db.close();
     assert.throws(() => openSqliteDatabase(path), /newer/);
+  });
+
+  it('migrates users of the schema before UPNs could be NULL, keeping them and the table’s keys', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+    for (const migration of MIGRATIONS.filter((m) => m.version <= SCHEMA_WITH_UPN_REQUIRED)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, '');
+    }
+    const users = [
+      { tenantId: 'tenant-1', id: 'user-ada', userPrincipalName: 'Ada@Contoso.com' },
+      { tenantId: 'tenant-1', id: 'user-grace', userPrincipalName: 'grace@contoso.com' },
+    ];
+    const insertUser = old.prepare('INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES (?, ?, ?, ?)');
+    for (const user of users) insertUser.run(user.tenantId, user.id, user.userPrincipalName, user.userPrincipalName.toLowerCase());
+    old.close();
+
+    const store = openSqliteStore({ path });
+    try {
+      assert.deepEqual(await store.admin.listUsers(undefined, 10), users);
+      assert.deepEqual(await store.users.findByUserPrincipalName('tenant-1', 'ada@contoso.com'), users[0]);
+      await store.users.upsert({ tenantId: 'tenant-1', id: 'user-ada-2', userPrincipalName: 'ada@contoso.com' });
+      assert.deepEqual(await store.users.findById('tenant-1', 'user-ada'), { ...users[0], userPrincipalName: null });
+    } finally {
+      await store.close();
+    }
+    const db = openSqliteDatabase(path);
+    try {
+      const insert = db.prepare('INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES (?, ?, ?, ?)');
+      assert.throws(() => insert.run('tenant-1', 'user-grace', 'g2@contoso.com', 'g2@contoso.com'), /UNIQUE/, 'the primary key');
+      assert.throws(() => insert.run('tenant-1', 'user-new', 'GRACE@contoso.com', 'grace@contoso.com'), /UNIQUE/, 'one holder per UPN');
+      assert.throws(() => insert.run('tenant-1', 'user-new', 'new@contoso.com', null), /CHECK/, 'the UPN and its key go together');
+    } finally {
+      db.close();
+    }
   });
 
   it('a file database runs in WAL mode with synchronous FULL', () => {

@@ -3,7 +3,7 @@ import { buildApp, type AppOptions } from '../../src/app.js';
 import { openDevAuthority, type DevAuthority } from '../../src/auth/dev-authority.js';
 import type { Clock } from '../../src/operations/clock.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { DirectoryUser, Store } from '../../src/store/store.js';
+import type { NamedUser, Store } from '../../src/store/store.js';
 import { DEV_TENANT_ID, ensureUser } from '../../src/users/seed-users.js';
 
 export { DEV_TENANT_ID };
@@ -20,7 +20,7 @@ export interface Harness {
   readonly store: Store;
   readonly authority: DevAuthority;
   /** A user known to the directory (created on first use) and a delegated token for them. */
-  user(upn: string, options?: TokenOptions): Promise<{ user: DirectoryUser; token: string }>;
+  user(upn: string, options?: TokenOptions): Promise<{ user: NamedUser; token: string }>;
   /** An application (client-credentials) token. */
   appToken(roles: string[], tenantId?: string): Promise<string>;
   /** inject() with a Bearer token and JSON bodies; answers the response with `json` parsed when there is a body. */

@@ -7,8 +7,13 @@ import { UserResolver } from '../../src/users/user-resolver.js';
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const USER = 'AAAAAAAA-0000-4000-8000-000000000001';
 
-function delegated(userPrincipalName: string | undefined): DelegatedPrincipal {
-  return { kind: 'delegated', tenantId: TENANT, userId: USER, userPrincipalName, scopes: new Set(['LongRunningOperation.ReadWrite']), appId: undefined };
+function delegated(userPrincipalName: string | undefined, userId: string = USER): DelegatedPrincipal {
+  return { kind: 'delegated', tenantId: TENANT, userId, userPrincipalName, scopes: new Set(['LongRunningOperation.ReadWrite']), appId: undefined };
+}
+
+/** A new token's principal (a new object, as each token has) of the `n`th of many users. */
+function userNumber(n: number): DelegatedPrincipal {
+  return delegated(`user${n}@contoso.com`, `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`);
 }
 
 /** A directory that records what it is asked to write. */
@@ -64,5 +69,34 @@ describe('UserResolver.remember', () => {
     assert.equal(users.remember(app), undefined);
     assert.equal(users.remember(delegated(undefined)), undefined);
     assert.deepEqual(upserts, []);
+  });
+});
+
+describe('UserResolver: what it remembers is bounded', () => {
+  it('past its capacity, the first user is written to the directory again at its next request', async () => {
+    const { directory, upserts } = recordingDirectory();
+    const users = new UserResolver(directory, 3);
+    for (let n = 1; n <= 4; n++) await users.remember(userNumber(n));
+    assert.equal(upserts.length, 4);
+    const again = users.remember(userNumber(1));
+    assert.ok(again instanceof Promise, 'user 1 was forgotten');
+    await again;
+    assert.equal(upserts.length, 5);
+    assert.equal(upserts[4]?.userPrincipalName, 'user1@contoso.com');
+  });
+
+  it('forgets the user seen least recently, not the one written first', async () => {
+    const { directory, upserts } = recordingDirectory();
+    const users = new UserResolver(directory, 2);
+    await users.remember(userNumber(1));
+    await users.remember(userNumber(2));
+    assert.equal(users.remember(userNumber(1)), undefined, 'user 1 seen again: now the most recent');
+    await users.remember(userNumber(3));
+    assert.equal(users.remember(userNumber(1)), undefined);
+    await users.remember(userNumber(2));
+    assert.deepEqual(
+      upserts.map((user) => user.userPrincipalName),
+      ['user1@contoso.com', 'user2@contoso.com', 'user3@contoso.com', 'user2@contoso.com'],
+    );
   });
 });

@@ -141,6 +141,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'users without a UPN',
+    // A user whose UPN moved to another user (a rename) keeps its row with no UPN, where it used to be
+    // deleted. Dropping NOT NULL changes the catalogue only; the UNIQUE (tenant_id, upn_lower) lets any
+    // number of NULLs through. The CHECK keeps the UPN and its lowercase key both set or both NULL; NOT
+    // VALID because every existing row has both, so the migration does not scan the table to prove it.
+    sql: `
+      ALTER TABLE users
+        ALTER COLUMN user_principal_name DROP NOT NULL,
+        ALTER COLUMN upn_lower DROP NOT NULL,
+        ADD CONSTRAINT users_upn_whole CHECK ((user_principal_name IS NULL) = (upn_lower IS NULL)) NOT VALID;
+    `,
+  },
 ];
 
 /** The newest schema version this release knows. */

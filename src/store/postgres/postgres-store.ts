@@ -18,7 +18,7 @@ import {
   type SqlQuery,
 } from '../sql/operation-query.js';
 import { countsByStatus } from '../status-counts.js';
-import type { DirectoryUser, OperationStore, Store, UserDirectory } from '../store.js';
+import type { DirectoryUser, NamedUser, OperationStore, Store, UserDirectory } from '../store.js';
 import { notifyingDelete, notifyingUpdate, PostgresChangeFeed } from './change-listener.js';
 import { migrate, quoteIdentifier } from './migrations.js';
 import { postgresAdminStore } from './postgres-admin.js';
@@ -194,7 +194,11 @@ const STATEMENTS = {
     text: 'SELECT 1 FROM users WHERE tenant_id = $1 AND (id = $2 OR upn_lower = $3) ORDER BY id FOR UPDATE',
   },
   // The UPN's previous holder goes first, or the UNIQUE (tenant_id, upn_lower) constraint would refuse the move.
-  releaseUpn: { name: 'graph-lro/users/release-upn', text: 'DELETE FROM users WHERE tenant_id = $1 AND upn_lower = $2 AND id <> $3' },
+  // It loses the UPN but keeps its row: a token may rename a user, never delete one.
+  releaseUpn: {
+    name: 'graph-lro/users/release-upn',
+    text: 'UPDATE users SET user_principal_name = NULL, upn_lower = NULL WHERE tenant_id = $1 AND upn_lower = $2 AND id <> $3',
+  },
   saveUser: {
     name: 'graph-lro/users/save',
     text: `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ($1, $2, $3, $4)
@@ -287,7 +291,7 @@ function operationStore(pool: pg.Pool): OperationStore {
 interface UserRow {
   readonly tenant_id: string;
   readonly id: string;
-  readonly user_principal_name: string;
+  readonly user_principal_name: string | null;
 }
 
 /**
@@ -308,12 +312,14 @@ function userDirectory(pool: pg.Pool): UserDirectory {
     return row && { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
   }
 
-  async function upsertOnce(client: PoolClient, user: DirectoryUser, upnLower: string): Promise<void> {
+  async function upsertOnce(client: PoolClient, user: DirectoryUser, upnLower: string | null): Promise<void> {
+    // A user recorded without a UPN claims none: there is nothing to take turns on and nobody to take it from.
+    const claimsUpn = upnLower !== null;
     await client.query('BEGIN');
     try {
-      await client.query(named(STATEMENTS.lockUpn, [user.tenantId, upnLower]));
+      if (claimsUpn) await client.query(named(STATEMENTS.lockUpn, [user.tenantId, upnLower]));
       await client.query(named(STATEMENTS.lockRows, [user.tenantId, user.id, upnLower]));
-      await client.query(named(STATEMENTS.releaseUpn, [user.tenantId, upnLower, user.id]));
+      if (claimsUpn) await client.query(named(STATEMENTS.releaseUpn, [user.tenantId, upnLower, user.id]));
       await client.query(named(STATEMENTS.saveUser, [user.tenantId, user.id, user.userPrincipalName, upnLower]));
       await client.query('COMMIT');
     } catch (error) {
@@ -324,7 +330,7 @@ function userDirectory(pool: pg.Pool): UserDirectory {
 
   return {
     upsert: async (user) => {
-      const upnLower = user.userPrincipalName.toLowerCase();
+      const upnLower = user.userPrincipalName?.toLowerCase() ?? null;
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
@@ -348,7 +354,8 @@ function userDirectory(pool: pg.Pool): UserDirectory {
       }
     },
     findById: (tenantId, id) => one(named(STATEMENTS.userById, [tenantId, id])),
-    findByUserPrincipalName: (tenantId, userPrincipalName) =>
-      one(named(STATEMENTS.userByUpn, [tenantId, userPrincipalName.toLowerCase()])),
+    findByUserPrincipalName: async (tenantId, userPrincipalName) =>
+      // Found by its UPN, so it has one.
+      (await one(named(STATEMENTS.userByUpn, [tenantId, userPrincipalName.toLowerCase()]))) as NamedUser | undefined,
   };
 }

@@ -99,7 +99,7 @@ export function usersPageSql(dialect: Dialect, after: Pick<DirectoryUser, 'tenan
   };
 }
 
-export function userFromRow(row: { tenant_id: string; id: string; user_principal_name: string }): DirectoryUser {
+export function userFromRow(row: { tenant_id: string; id: string; user_principal_name: string | null }): DirectoryUser {
   return { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
 }
 
@@ -114,7 +114,8 @@ export function insertOperationsSql(dialect: Dialect, rows: readonly OwnedOperat
 export function insertUsersSql(dialect: Dialect, users: readonly DirectoryUser[]): SqlQuery {
   const sql = new Builder(dialect);
   const tuples = users.map(
-    (user) => `(${[user.tenantId, user.id, user.userPrincipalName, user.userPrincipalName.toLowerCase()].map((v) => sql.bind(v)).join(', ')})`,
+    (user) =>
+      `(${[user.tenantId, user.id, user.userPrincipalName, user.userPrincipalName?.toLowerCase() ?? null].map((v) => sql.bind(v)).join(', ')})`,
   );
   return { text: `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ${tuples.join(', ')}`, values: sql.values };
 }

@@ -81,6 +81,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'users without a UPN',
+    // A user whose UPN moved to another user (a rename) keeps its row with no UPN, where it used to be
+    // deleted. SQLite cannot drop NOT NULL, so the table is rebuilt, as SQLite's ALTER TABLE page says:
+    // same keys (the UNIQUE lets any number of NULLs through), rows copied, the new table renamed into
+    // place. The CHECK keeps the UPN and its lowercase key both set or both NULL.
+    sql: `
+      CREATE TABLE users_rebuilt (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_principal_name TEXT,
+        upn_lower TEXT,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, upn_lower),
+        CHECK ((user_principal_name IS NULL) = (upn_lower IS NULL))
+      );
+      INSERT INTO users_rebuilt (tenant_id, id, user_principal_name, upn_lower)
+        SELECT tenant_id, id, user_principal_name, upn_lower FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_rebuilt RENAME TO users;
+    `,
+  },
 ];
 
 /** Brings the database up to the latest schema; running it again changes nothing. */

@@ -18,7 +18,7 @@ import {
   type OperationRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
-import type { DirectoryUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
+import type { DirectoryUser, NamedUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
 import { migrate } from './migrations.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
 
@@ -196,14 +196,18 @@ function secretStore(db: Connection): SecretStore {
 interface UserRow {
   readonly tenant_id: string;
   readonly id: string;
-  readonly user_principal_name: string;
+  readonly user_principal_name: string | null;
 }
 
 function userDirectory(db: Connection): UserDirectory {
   const columns = 'tenant_id, id, user_principal_name';
   const byId = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND id = @id`);
   const byUpn = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND upn_lower = @upnLower`);
-  const releaseUpn = db.prepare('DELETE FROM users WHERE tenant_id = @tenantId AND upn_lower = @upnLower AND id <> @id');
+  // The UPN's previous holder loses it but keeps its row: a token may rename a user, never delete one.
+  // (A NULL UPN equals nothing, so a user recorded without one takes nothing from anyone.)
+  const releaseUpn = db.prepare(
+    'UPDATE users SET user_principal_name = NULL, upn_lower = NULL WHERE tenant_id = @tenantId AND upn_lower = @upnLower AND id <> @id',
+  );
   const save = db.prepare(
     `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES (@tenantId, @id, @userPrincipalName, @upnLower)
      ON CONFLICT (tenant_id, id) DO UPDATE SET user_principal_name = excluded.user_principal_name, upn_lower = excluded.upn_lower`,
@@ -216,11 +220,12 @@ function userDirectory(db: Connection): UserDirectory {
 
   return {
     upsert: async (user) => {
-      upsert({ ...user, upnLower: user.userPrincipalName.toLowerCase() });
+      upsert({ ...user, upnLower: user.userPrincipalName?.toLowerCase() ?? null });
     },
     findById: async (tenantId, id) => fromUserRow(byId.get({ tenantId, id })),
     findByUserPrincipalName: async (tenantId, userPrincipalName) =>
-      fromUserRow(byUpn.get({ tenantId, upnLower: userPrincipalName.toLowerCase() })),
+      // Found by its UPN, so it has one.
+      fromUserRow(byUpn.get({ tenantId, upnLower: userPrincipalName.toLowerCase() })) as NamedUser | undefined,
   };
 }
 
