@@ -76,8 +76,12 @@ export interface AppOptions {
   readonly overload?: OverloadOptions;
   /** Serve HTTPS with this PEM key and certificate (clients such as microsoft-graph-client 3 send tokens only to https URLs). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
-  /** How emulated password resets behave: their duration and how many fail, and why. */
-  readonly passwordReset?: PasswordResetOptions;
+  /**
+   * How emulated password resets behave: their duration and how many fail, and why; `false`: resetPassword
+   * answers `501 notSupported` and creates nothing (a real identity provider, whose accounts this service
+   * cannot change).
+   */
+  readonly passwordReset?: PasswordResetOptions | false;
   /** Simulated throttling, latency and failures on API routes, for testing clients (off when absent). */
   readonly faults?: FaultOptions;
   /** Emulator: `/admin/clock` may move the service's clock forwards (off when absent). */
@@ -153,7 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const service = new OperationService(options.store.operations, clock, options.store.changes);
   // Requests waiting on a change answer now: shutdown must not wait out their `Prefer: wait`.
   app.addHook('preClose', async () => options.store.changes.releaseAll());
-  const resets = new PasswordResets(options.store.operations, clock, options.passwordReset);
+  const resets = options.passwordReset === false ? undefined : new PasswordResets(options.store.operations, clock, options.passwordReset);
   const purgeNow = options.retention && scheduleRetention(app, new RetentionPurger(options.store, clock, options.retention), options.retention.intervalMs);
   await app.register(async (api) => {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later

@@ -2,8 +2,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
-import { openDevAuthority, type DevAuthority } from './auth/dev-authority.js';
-import { ADMIN_PERMISSION } from './auth/permissions.js';
+import { openDevAuthority } from './auth/dev-authority.js';
+import { chooseIdentityMode, IdentityModeRefused, type IdentityMode } from './auth/identity-mode.js';
 import { createRemoteVerifier } from './auth/remote-verifier.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import {
@@ -22,10 +22,10 @@ import { readSeedFile } from './emulator/seed-file.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
 import type { PasswordResetOptions } from './operations/password-reset.js';
-import { DASHBOARD_PATH } from './routes/dashboard.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
-import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser, seedUsers } from './users/seed-users.js';
+import { devBanner, emulatorFeatures, startBanner } from './start-banner.js';
+import { DEV_TENANT_ID, ensureUser, seedUsers } from './users/seed-users.js';
 
 const USAGE = `graph-lro — a Microsoft Graph-compatible longRunningOperation service
 
@@ -42,8 +42,6 @@ ${helpText(TOKEN_SETTINGS)}
 `;
 
 const DATABASE_FILE = 'graph-lro.db';
-/** Who the dashboard link printed at start signs in as. */
-const DEV_ADMIN_PRINCIPAL_NAME = 'admin@contoso.com';
 /** How often each instance looks for finished operations past retention. */
 const RETENTION_CHECK_MS = 60_000;
 
@@ -80,15 +78,21 @@ async function serve(argv: string[]): Promise<void> {
   const shutdownTimeoutMs = durationSetting(SERVE_SETTINGS.shutdownTimeout, settings.shutdownTimeout) * 1000;
   if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
   const retentionSeconds = durationSetting(SERVE_SETTINGS.retention, settings.retention);
-  const production = settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined;
+  const identity = identityModeSetting(settings);
   const faults = parseFaultSettings(settings);
+  // Under a real identity provider no account is ever reset here, so a simulated one must be asked for.
+  const passwordReset = identity.kind === 'dev' || settings.simulatePasswordReset ? passwordResetSettings(settings) : false;
+  const features = emulatorFeatures(settings, identity, passwordReset, faults);
 
-  const seed = settings.seed === undefined ? undefined : await readSeedFile(settings.seed); // before anything is written
+  // Checked before anything is written: a misconfigured provider leaves no store behind.
+  const remoteVerifier = identity.kind === 'provider' ? await productionVerifier(settings) : undefined;
+  const seed = settings.seed === undefined ? undefined : await readSeedFile(settings.seed);
   const { store, where } = await openStore(settings, settings.memory);
   if (seed) await store.admin.replace(seed.operations, seed.users);
   if (settings.users) await seedUsers(store.users, settings.users);
-  const authority = production ? undefined : await openDevAuthority({ secrets: store.secrets });
-  const verifier: TokenVerifier = authority?.verifier ?? (await productionVerifier(settings));
+  // The dev signing key is neither made nor read under a provider: nobody can sign a token this server takes.
+  const authority = identity.kind === 'dev' ? await openDevAuthority({ secrets: store.secrets }) : undefined;
+  const verifier: TokenVerifier = authority?.verifier ?? remoteVerifier!;
   const app = await buildApp({
     store,
     verifier,
@@ -100,7 +104,7 @@ async function serve(argv: string[]): Promise<void> {
     retention: { retention: BigInt(retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
     throttling,
     overload: { maxEventLoopDelayMs },
-    passwordReset: passwordResetSettings(settings),
+    passwordReset,
     faults,
     emulatorClock: settings.emulatorClock,
     emulatorState: settings.emulatorState ? { seed } : undefined,
@@ -110,7 +114,39 @@ async function serve(argv: string[]): Promise<void> {
     await store.close();
   });
   const address = await app.listen({ port, host: settings.host });
-  if (authority) await printWelcome(address, store, authority, where);
+  const banner = { address, bound: app.addresses(), where, features };
+  if (identity.kind === 'dev' && identity.onNetwork) {
+    process.stderr.write(`graph-lro: WARNING: ${DEV_IDENTITY_ON_NETWORK}\n`);
+    app.log.warn({ bound: banner.bound }, DEV_IDENTITY_ON_NETWORK);
+  }
+  if (identity.kind === 'provider' && features.length > 0) {
+    app.log.warn({ emulatorFeatures: features }, 'emulator features are on under a real identity provider');
+  }
+  process.stdout.write(authority ? await devBanner(banner, store, authority) : startBanner(banner, providerDescription(settings)));
+}
+
+const DEV_IDENTITY_ON_NETWORK =
+  '--dev-identity serves self-signed dev tokens on a network address: anyone who can read this server\'s logs or database can mint a valid token.';
+
+/** The identity `serve` runs under, from the provider flags, `--dev-identity` and the address it listens on. */
+function identityModeSetting(settings: { host: string; jwksUrl?: string; discoveryUrl?: string; devIdentity: boolean }): IdentityMode {
+  try {
+    return chooseIdentityMode({
+      host: settings.host,
+      provider: settings.jwksUrl !== undefined || settings.discoveryUrl !== undefined,
+      devIdentity: settings.devIdentity,
+    });
+  } catch (error) {
+    throw error instanceof IdentityModeRefused ? new ConfigError(error.message) : error;
+  }
+}
+
+/** How the start banner names the identity provider: where its keys come from and what its tokens must carry. */
+function providerDescription(settings: { jwksUrl?: string; discoveryUrl?: string; issuer?: string; audience?: string; upnClaim: string }): string {
+  const keys = settings.jwksUrl ?? settings.discoveryUrl!;
+  const issuers = listSetting(settings.issuer);
+  const issuer = issuers.length > 0 ? issuers.join(', ') : 'as discovered';
+  return `tokens verified against ${keys} (issuer ${issuer}; audience ${listSetting(settings.audience).join(', ')}; UPN from '${settings.upnClaim}')`;
 }
 
 async function productionVerifier(settings: ReturnType<typeof readSettings<typeof SERVE_SETTINGS>>): Promise<TokenVerifier> {
@@ -121,7 +157,7 @@ async function productionVerifier(settings: ReturnType<typeof readSettings<typeo
     throw new ConfigError('Production mode needs --issuer (GRAPH_LRO_ISSUER) unless --oidc-discovery-url provides it.');
   }
   try {
-    return await createRemoteVerifier({ issuers, audiences, jwksUrl: settings.jwksUrl, discoveryUrl: settings.discoveryUrl });
+    return await createRemoteVerifier({ issuers, audiences, jwksUrl: settings.jwksUrl, discoveryUrl: settings.discoveryUrl, upnClaim: settings.upnClaim });
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -224,30 +260,6 @@ async function openStore(settings: StoreSettings, memory: boolean): Promise<{ st
   if (memory) return { store: openSqliteStore({ path: ':memory:' }), where: 'in memory' };
   const dataDir = prepareDataDir(settings.data);
   return { store: openSqliteStore({ path: join(dataDir, DATABASE_FILE) }), where: `data in ${dataDir}` };
-}
-
-async function printWelcome(address: string, store: Store, authority: DevAuthority, where: string): Promise<void> {
-  const user = await ensureUser(store.users, DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME);
-  const jwt = await authority.mint({ tenantId: DEV_TENANT_ID, user });
-  const admin = await ensureUser(store.users, DEV_TENANT_ID, DEV_ADMIN_PRINCIPAL_NAME);
-  const adminJwt = await authority.mint({ tenantId: DEV_TENANT_ID, user: admin, scopes: [ADMIN_PERMISSION] });
-  process.stdout.write(
-    [
-      '',
-      `graph-lro is serving ${address}/v1.0 and ${address}/beta (${where})`,
-      `A dev token for ${user.userPrincipalName} with every UserAuthenticationMethod scope (valid 24 h):`,
-      '',
-      jwt,
-      '',
-      'Try:',
-      `  curl -s -X POST ${address}/v1.0/me/authentication/operations -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'`,
-      '',
-      // In the fragment, which browsers never send: the token reaches neither a server nor a log.
-      `The admin dashboard, signed in as ${admin.userPrincipalName} with ${ADMIN_PERMISSION} (valid 24 h):`,
-      `  ${address}${DASHBOARD_PATH}#token=${adminJwt}`,
-      '',
-    ].join('\n'),
-  );
 }
 
 /**

@@ -41,6 +41,7 @@ export const ERROR_CATALOGUE = {
   },
   tooManyRequests: { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' },
   internal: { status: 500, code: 'generalException', message: 'An unexpected error occurred; the request was not completed.' },
+  notSupported: { status: 501, code: 'notSupported', message: 'The request is not supported by this service.' },
   serviceUnavailable: { status: 503, code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry later.' },
 } as const satisfies Record<string, { status: number; code: string; message: string }>;
 

@@ -9,7 +9,8 @@ import { methodNotAllowed } from './method-not-allowed.js';
 export interface PasswordResetRoutesOptions {
   readonly version: ApiVersion;
   readonly users: UserResolver;
-  readonly resets: PasswordResets;
+  /** Absent: resets are not simulated here (a real identity provider, no `--simulate-password-reset`). */
+  readonly resets: PasswordResets | undefined;
 }
 
 interface Params {
@@ -22,6 +23,10 @@ interface Params {
  * (`?aadgdc=…&aadgsu=…`): clients must poll the URL as given, and the item GET ignores them.
  */
 const LOCATION_QUERY = 'aadgdc=LOCAL&aadgsu=graph-lro';
+
+const RESETS_NOT_SIMULATED =
+  'resetPassword is not served: this service verifies tokens of a real identity provider and has no accounts whose passwords it could reset. ' +
+  'Start it with --simulate-password-reset (GRAPH_LRO_SIMULATE_PASSWORD_RESET) to serve simulated resets.';
 
 /**
  * `POST /users/{id | userPrincipalName}/authentication/methods/{passwordMethodId}/resetPassword`, and the
@@ -37,6 +42,8 @@ export async function passwordResetRoutes(app: FastifyInstance, options: Passwor
     '/users/:userKey/authentication/passwordMethods/:methodId/resetPassword',
   ]) {
     app.post(url, async (request: FastifyRequest<{ Params: Params }>, reply) => {
+      // Never a 202 for a reset nobody will make: a client would tell its user a password was changed.
+      if (resets === undefined) throw new GraphError('notSupported', RESETS_NOT_SIMULATED);
       const { principal } = request;
       authorizePasswordReset(principal, users.target(principal, request.params.userKey));
       const user = await users.resolve(principal, request.params.userKey);

@@ -26,8 +26,32 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `graph-lro serve` as a real process on a free port and waits for its welcome. */
+/** A server under a real identity provider: it prints no token. */
+export type ProviderServerProcess = Omit<ServerProcess, 'token'>;
+
+/** Starts `graph-lro serve` under dev identity as a real process on a free port and waits for its welcome and token. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  return launch(args, env, (out) => {
+    const origin = servingOrigin(out);
+    const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+    return origin && token ? { origin, token } : undefined;
+  });
+}
+
+/** Starts `graph-lro serve` under an identity provider (the args name it) and waits for its whole banner. */
+export async function startProviderServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProviderServerProcess> {
+  return launch(args, env, (out) => {
+    const origin = servingOrigin(out);
+    return origin && /^Emulator features on: .*$/m.test(out) ? { origin } : undefined;
+  });
+}
+
+function servingOrigin(out: string): string | undefined {
+  return /serving (http:\/\/[\d.:]+)\/v1\.0/.exec(out)?.[1];
+}
+
+/** Spawns the CLI's `serve` and waits until `started` finds what the caller needs in its output. */
+async function launch<T extends object>(args: string[], env: NodeJS.ProcessEnv, started: (out: string) => T | undefined) {
   const child = spawn(process.execPath, [...NODE_ARGS, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,12 +60,11 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const started = await Promise.race([
+  const found = await Promise.race([
     (async () => {
       while (child.exitCode === null && child.signalCode === null) {
-        const origin = /serving (http:\/\/[\d.:]+)\/v1\.0/.exec(out)?.[1];
-        const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
-        if (origin && token) return { origin, token };
+        const result = started(out);
+        if (result) return result;
         await new Promise((r) => setTimeout(r, 50));
       }
       return new Promise<never>(() => {}); // the exit is reported by the branch below
@@ -53,9 +76,9 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
   ]);
   return {
     child,
-    ...started,
+    ...found,
     output: () => out,
-    async stop(signal = 'SIGTERM') {
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
