@@ -10,6 +10,7 @@ import { AdjustableClock, systemClock, type Clock } from './operations/clock.js'
 import { OperationService } from './operations/operation-service.js';
 import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
+import { advanceEveryDue } from './operations/schedule.js';
 import type { PageLimits } from './graph/list-options.js';
 import { registerMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
@@ -70,6 +71,10 @@ export interface AppOptions {
   readonly trustProxy?: boolean;
   /** Purge finished operations this long after they finished (off when absent), checking every `intervalMs`. */
   readonly retention?: RetentionOptions & { readonly intervalMs: number };
+  /** How often every instance writes the scheduled steps that came due while nobody read them (default 5 s). */
+  readonly scheduleSweepMs?: number;
+  /** How long `/admin/statistics` answers from one computation of its figures (default 5 s). */
+  readonly adminStatisticsMaxAgeMs?: number;
   /** Per-user and per-app rate limits (off when absent). */
   readonly throttling?: ThrottlingOptions;
   /** Turn requests away with 503 when the event loop lags (off when absent). */
@@ -158,7 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Requests waiting on a change answer now: shutdown must not wait out their `Prefer: wait`.
   app.addHook('preClose', async () => options.store.changes.releaseAll());
   const resets = options.passwordReset === false ? undefined : new PasswordResets(options.store.operations, clock, options.passwordReset);
-  const purgeNow = options.retention && scheduleRetention(app, new RetentionPurger(options.store, clock, options.retention), options.retention.intervalMs);
+  const catchUp = scheduleBackgroundWork(app, options, clock); // due scheduled steps, and the retention purge, on timers
   await app.register(async (api) => {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
     requireAuthentication(api, options.verifier, users); // 5. Bearer token → principal (401 otherwise)
@@ -179,8 +184,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     users,
     clock,
     adjustableClock,
-    clockMoved: purgeNow, // a test that jumps past retention sees the purge at once
+    clockMoved: catchUp, // a test that jumps the clock sees the due steps and the purge at once
     emulatorState: options.emulatorState,
+    statisticsMaxAgeMs: options.adminStatisticsMaxAgeMs,
   });
   await app.register(dashboardRoutes); //  its dashboard page: static files without data, so no token (the page fetches with one)
   return app;
@@ -203,26 +209,53 @@ function refuseWhileClosing(app: FastifyInstance): void {
   });
 }
 
+/** How often the scheduled steps nobody read are written: the admin API's counts lag by up to this much. */
+const DEFAULT_SCHEDULE_SWEEP_MS = 5_000;
+
 /**
- * Runs the purger every `intervalMs` while the app is up; a failed run is logged and the next one retries.
- * Answers a function that runs it once more now (and resolves when that run is over).
+ * What every instance runs on timers while the app is up: the sweep of scheduled steps that came due
+ * (bounded per run) and, with retention, the purge. Answers a function that runs them once more now, for
+ * a clock that just moved, and resolves when that run is over.
  */
-function scheduleRetention(app: FastifyInstance, purger: RetentionPurger, intervalMs: number): () => Promise<void> {
+function scheduleBackgroundWork(app: FastifyInstance, options: AppOptions, clock: Clock): () => Promise<void> {
+  const { store, retention } = options;
+  const sweep = runEvery(app, options.scheduleSweepMs ?? DEFAULT_SCHEDULE_SWEEP_MS, 'scheduled-step sweep', () =>
+    advanceEveryDue(store.admin, store.operations, clock.now()),
+  );
+  if (!retention) return sweep;
+  const purger = new RetentionPurger(store, clock, retention);
+  // A purge writes the due steps first, so run now it does the sweep's work too.
+  return runEvery(app, retention.intervalMs, 'retention purge', async () => {
+    const purged = await purger.runOnce();
+    if (purged > 0) app.log.info({ purged }, 'purged finished operations past retention');
+  });
+}
+
+/**
+ * Runs `task` every `intervalMs` while the app is up, one run at a time: a tick that finds a run in
+ * progress is skipped, and a failed run is logged (the next one retries). Answers a function that runs it
+ * once more now, after any run in progress so that it sees the present, and resolves when that run is over.
+ */
+function runEvery(app: FastifyInstance, intervalMs: number, what: string, task: () => Promise<void>): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  let pending = 0;
   const run = () => {
-    running = purger.runOnce().then(
-      (purged) => void (purged > 0 && app.log.info({ purged }, 'purged finished operations past retention')),
-      (error: unknown) => app.log.error({ err: error }, 'retention purge failed'),
-    );
+    pending += 1;
+    running = running
+      .then(task)
+      .catch((error: unknown) => app.log.error({ err: error }, `${what} failed`))
+      .finally(() => void (pending -= 1));
     return running;
   };
   app.addHook('onReady', async () => {
-    timer = setInterval(run, intervalMs).unref();
+    timer = setInterval(() => {
+      if (pending === 0) void run();
+    }, intervalMs).unref();
   });
   app.addHook('onClose', async () => {
     clearInterval(timer);
-    await running; // the store closes after the app: let a purge in progress finish first
+    await running; // the store closes after the app: let a run in progress finish first
   });
   return run;
 }

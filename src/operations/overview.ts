@@ -2,7 +2,7 @@ import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } fro
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
-import { advance, advanceEveryDue } from './schedule.js';
+import { dueStep } from './schedule.js';
 import { STATUS_ENUM_MEMBERS, type OperationStatus, type UNKNOWN_FUTURE_VALUE } from './status.js';
 
 /** Every member of the status enum, the sentinel included, so a dashboard's columns never change shape. */
@@ -28,7 +28,9 @@ export interface Statistics {
 
 /**
  * What an operator's dashboard shows: every owner's operations, newest first, and counts by status over
- * time. Scheduled operations are shown as their schedules have them now, as Graph's routes show them.
+ * time. Only reads: a dashboard polls, and its polls must not drive the schedules' writes (the background
+ * sweep of `schedule.ts` does). The listing shows scheduled operations as their schedules have them now,
+ * as Graph's routes show them; the counts are the stored statuses, which the sweep keeps current.
  */
 export class OperationOverview {
   constructor(
@@ -36,24 +38,29 @@ export class OperationOverview {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * A page of the listing in one read. The status filter selects by stored status, so a row whose due step
+   * moves it out of the filter is left out: the page may then hold fewer than `limit` rows, though more
+   * follow; `next` still goes on after the last row read.
+   */
   async list(query: AdminListQuery): Promise<OverviewPage> {
     const now = this.clock.now();
-    // First every due step (bounded), so that a status filter sees current statuses; then the page's own rows.
-    await advanceEveryDue(this.store.admin, this.store.operations, now);
     const rows = await this.store.admin.list({ ...query, limit: query.limit + 1 });
-    const items = await Promise.all(rows.slice(0, query.limit).map((row) => this.current(row, now)));
+    const read = rows.slice(0, query.limit);
+    const shown = read.map((row) => projected(row, now));
+    const items = query.status === undefined ? shown : shown.filter((row) => row.operation.status === query.status);
     if (rows.length <= query.limit) return { items };
-    return { items, next: cursorAfter(rows[query.limit - 1]!) };
+    return { items, next: cursorAfter(read.at(-1)!) };
   }
 
   /**
    * Counts by status, and of the operations created in each of `buckets` buckets of `bucketSeconds`, by
-   * their current status. Buckets are aligned to multiples of their length since the epoch, so the
-   * timeline's boundaries stay put from one refresh to the next.
+   * their stored status. Buckets are aligned to multiples of their length since the epoch, so the
+   * timeline's boundaries stay put from one refresh to the next. The count by status reads every stored
+   * operation: polls take it from `statistics-cache.ts`, never straight from here.
    */
   async statistics(bucketSeconds: number, buckets: number): Promise<Statistics> {
     const now = this.clock.now();
-    await advanceEveryDue(this.store.admin, this.store.operations, now);
     const bucketTicks = BigInt(bucketSeconds) * TICKS_PER_SECOND;
     const start = (now / bucketTicks - BigInt(buckets - 1)) * bucketTicks;
     const [statistics, created] = await Promise.all([this.store.statistics(), this.store.admin.countCreated(start, bucketTicks, buckets)]);
@@ -61,13 +68,12 @@ export class OperationOverview {
     for (const { bucket, status, count } of created) timeline[bucket]!.counts[status] += count;
     return { now, byStatus: { ...emptyCounts(), ...statistics.operationsByStatus }, timeline };
   }
+}
 
-  /** The row as its schedule has it at `now` (a step that came due since the batch advance above). */
-  private async current(row: ListedOperation, now: Ticks): Promise<ListedOperation> {
-    if (!row.operation.schedule) return row;
-    const operation = await advance(this.store.operations, row.owner, row.operation, now);
-    return operation === undefined ? row : { ...row, operation };
-  }
+/** The row as its schedule has it at `now`: shown so, not written (the sweep writes it). */
+function projected(row: ListedOperation, now: Ticks): ListedOperation {
+  const operation = dueStep(row.operation, now);
+  return operation === undefined ? row : { ...row, operation };
 }
 
 /** Where a listing newest first goes on after `row`. */

@@ -60,7 +60,7 @@ export function authorizePasswordReset(principal: Principal, target: Target): vo
 
 /**
  * Starts password resets: each is a longRunningOperation of the target user, created `notStarted` with a
- * schedule that the service advances as it is read (`schedule.ts`). The password itself is neither stored
+ * schedule that the service advances as it is read, and in a background sweep (`schedule.ts`). The password itself is neither stored
  * nor logged: the emulator has no accounts to change.
  */
 export class PasswordResets {

@@ -6,12 +6,13 @@ import type { LongRunningOperation, OperationProperty, Owner } from './long-runn
 import { isTerminal } from './status.js';
 
 /**
- * Operations the server drives itself (password resets), evaluated lazily against the service's clock:
- * nothing runs in the background. Before the service answers with an operation, a step its schedule says
- * is due is written through the store's conditional update, so racing instances write it once (a loser
- * re-reads and decides again), a controllable clock can jump past steps, and every instance on the same
- * database tells the same story. A client that finishes the operation first wins: a finished operation
- * has no steps left.
+ * Operations the server drives itself (password resets), evaluated against the service's clock. Before
+ * Graph's routes answer with an operation, a step its schedule says is due is written through the store's
+ * conditional update, so racing instances write it once (a loser re-reads and decides again), a
+ * controllable clock can jump past steps, and every instance on the same database tells the same story. A
+ * client that finishes the operation first wins: a finished operation has no steps left. What nobody reads
+ * is advanced by every instance's background sweep ({@link advanceEveryDue} on a timer, see `app.ts`) and
+ * by the retention purge; the admin views only project steps ({@link dueStep}), so polling them writes nothing.
  */
 
 /**
@@ -91,9 +92,10 @@ export async function advanceAllDue(store: OperationStore, owner: Owner, now: Ti
 }
 
 /**
- * Advances the operations of every owner with a step due at `now`, so that what the admin API shows, and
- * what the retention purge counts from, is what the schedules say even when nobody polled. One index
- * lookup when nothing is due.
+ * Advances the operations of every owner with a step due at `now`, so that the admin API's counts, and
+ * what the retention purge counts from, are what the schedules say even when nobody polled: the background
+ * sweep, the purge and a move of the emulator's clock run it, never a request. One index lookup when
+ * nothing is due.
  */
 export async function advanceEveryDue(admin: AdminStore, store: OperationStore, now: Ticks): Promise<void> {
   await advanceInBatches(store, now, (limit) => admin.listDue(now, limit));

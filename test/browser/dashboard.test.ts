@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PERMISSION } from '../../src/auth/permissions.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { until as eventually } from '../support/until.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -56,16 +57,8 @@ function readRows(page: Page): Promise<Row[]> {
 }
 
 /** Polls `read` until `ok` holds: the page refreshes on its own schedule, so tests wait for an outcome, never for a time. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> =>
+  eventually(what, read, ok, { timeoutMs: WAIT_MS, intervalMs: 100 });
 
 const sorted = (values: string[]) => [...values].sort();
 

@@ -9,7 +9,10 @@ import { methodNotAllowed } from '../method-not-allowed.js';
 export interface ClockRoutesOptions {
   readonly clock: AdjustableClock;
   readonly store: Store;
-  /** Runs once the clock has moved: the retention purge, so a test need not wait for its next round. */
+  /**
+   * Runs once the clock has moved, either way: the steps that came due and the retention purge are written,
+   * so a test need not wait for their next round, and figures computed at the old time are dropped.
+   */
   readonly moved: () => Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function adminClockRoutes(app: FastifyInstance, options: ClockRoute
       );
     }
     clock.reset();
+    await options.moved();
     return state();
   });
 

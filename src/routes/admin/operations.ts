@@ -19,7 +19,11 @@ const MAX_USER_KEY = 512;
 
 /**
  * `GET /admin/operations?status=&user=&top=&skiptoken=`: every tenant's and user's operations, newest
- * first, a page at a time, with a `nextLink` while more remain.
+ * first, a page at a time, with a `nextLink` while more remain. One read, no write: scheduled operations
+ * show the status their schedule has now, projected, not written. `status` selects by the stored status,
+ * so a row whose due step moves it out of the filter is left out, and the page may hold fewer than `top`
+ * rows though the `nextLink` says more follow (it goes on after the last row read); a row whose due step
+ * moves it into the filter appears once the background sweep has written the step.
  */
 export async function adminOperationRoutes(app: FastifyInstance, options: { readonly overview: OperationOverview }): Promise<void> {
   app.get('/operations', async (request: FastifyRequest<{ Querystring: RawQuery }>) => {
