@@ -168,6 +168,51 @@ describe('serve under a real identity provider: nothing of the emulator unless a
     }
   });
 
+  it('a token whose preferred_username names an existing user takes nothing from her; a rename re-points her UPN and deletes nothing', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'graph-lro-provider-'));
+    dirs.push(data);
+    const server = await startProviderServer(['--data', data, ...providerFlags(), '--simulate-password-reset']);
+    const adeleOps = `/v1.0/users/${target.upn}/authentication/operations`;
+    const oldId = target.oid;
+    const newId = '7d1e9c24-55aa-4b7e-9f00-2a3b4c5d6e7f';
+    try {
+      const adele = await idp.sign({ oid: oldId, upn: target.upn });
+      const created = await call(server.origin, adele, 'POST', '/v1.0/me/authentication/operations', {});
+      assert.equal(created.status, 201);
+      const impostor = await idp.sign({ oid: 'e0e0e0e0-1111-4222-8333-444455556666', upn: undefined, preferred_username: target.upn });
+      assert.equal((await call(server.origin, impostor, 'GET', '/v1.0/me/authentication/operations')).status, 200);
+
+      const auditor = await idp.sign({ scp: RESET_WRITER });
+      const listed = await call(server.origin, auditor, 'GET', adeleOps);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.json.value.map((op: { id: string }) => op.id), [created.json.id], 'her UPN still names her');
+      const reset = await call(server.origin, auditor, 'POST', `/v1.0/users/${target.upn}/authentication/methods/${PASSWORD_METHOD}/resetPassword`, {});
+      assert.equal(reset.status, 202);
+      assert.match(reset.headers.get('location')!, new RegExp(`/users/${oldId}/authentication/operations/`), 'a reset by UPN reaches her');
+
+      // A real rename: the directory gives her UPN to another object id, and that user's token carries it.
+      const renamed = await idp.sign({ oid: newId, upn: target.upn });
+      assert.equal((await call(server.origin, renamed, 'GET', '/v1.0/me/authentication/operations')).status, 200);
+      assert.deepEqual((await call(server.origin, auditor, 'GET', adeleOps)).json.value, [], 'the UPN now names the new holder');
+      const byOldId = await call(server.origin, auditor, 'GET', `/v1.0/users/${oldId}/authentication/operations`);
+      assert.equal(byOldId.status, 200);
+      assert.equal(byOldId.json.value.length, 2, 'the previous holder keeps both operations, by object id');
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const db = new Database(join(data, 'graph-lro.db'), { readonly: true });
+    try {
+      const users = db.prepare('SELECT id, user_principal_name AS upn FROM users ORDER BY id').all();
+      assert.deepEqual(users.filter((u) => [oldId, newId].includes((u as { id: string }).id)), [
+        { id: oldId, upn: null },
+        { id: newId, upn: target.upn },
+      ]);
+      assert.equal((db.prepare('SELECT count(*) AS n FROM operations').get() as { n: number }).n, 2, 'no operation deleted');
+    } finally {
+      db.close();
+    }
+  });
+
   it('--simulate-password-reset and the emulator flags turn each on, and the banner and the log say so', async () => {
     const server = await startProviderServer(
       ['--memory', ...providerFlags(), '--simulate-password-reset', '--reset-duration', '10s', '--emulator-clock', '--simulate-latency', '1'],
