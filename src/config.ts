@@ -12,7 +12,7 @@ interface Setting {
 
 export const SERVE_SETTINGS = {
   port: { flag: 'port', env: 'GRAPH_LRO_PORT', type: 'string', default: '5050', help: 'TCP port to listen on (0 picks a free one).' },
-  host: { flag: 'host', env: 'GRAPH_LRO_HOST', type: 'string', default: '127.0.0.1', help: 'Interface to listen on (0.0.0.0 for all).' },
+  host: { flag: 'host', env: 'GRAPH_LRO_HOST', type: 'string', default: '127.0.0.1', help: 'Interface to listen on (0.0.0.0 for all); a non-loopback address needs an identity provider or --dev-identity.' },
   data: { flag: 'data', env: 'GRAPH_LRO_DATA', type: 'string', default: './data', help: 'Folder for the SQLite database and the dev signing key.' },
   database: {
     flag: 'database',
