@@ -26,6 +26,7 @@ import { metadataRoutes } from './routes/metadata.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
+import { methodNotAllowed } from './routes/method-not-allowed.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import type { StoreState } from './store/admin-store.js';
 import type { Store } from './store/store.js';
@@ -154,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.jwks) {
     const jwks = options.jwks;
     app.get('/.well-known/jwks.json', async () => jwks());
+    methodNotAllowed(app, '/.well-known/jwks.json', ['GET']);
   }
 
   const adjustableClock = options.emulatorClock ? new AdjustableClock(options.clock ?? systemClock()) : undefined;

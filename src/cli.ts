@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
 import { openDevAuthority } from './auth/dev-authority.js';
@@ -98,7 +98,7 @@ async function serve(argv: string[]): Promise<void> {
     verifier,
     jwks: authority ? () => authority.jwks() : undefined,
     limits,
-    logLevel: settings.logLevel,
+    logLevel: logLevelSetting(settings.logLevel),
     trustProxy: settings.trustProxy,
     tls: readTls(settings.tlsCert, settings.tlsKey),
     retention: { retention: BigInt(retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
@@ -173,6 +173,7 @@ async function token(argv: string[]): Promise<void> {
     throw new ConfigError('Name a user (--user <upn>) for a delegated token, or --roles for an application token.');
   }
   if (scopes?.length === 0) throw new ConfigError('--scopes needs at least one scope.');
+  refuseNewDataFolder(settings);
   const { store } = await openStore(settings, false);
   try {
     const authority = await openDevAuthority({ secrets: store.secrets });
@@ -181,6 +182,26 @@ async function token(argv: string[]): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelSetting(level: string): string {
+  const { logLevel } = SERVE_SETTINGS;
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`--${logLevel.flag} (${logLevel.env}) must be one of ${LOG_LEVELS.join(', ')}, not '${level}'.`);
+  return level;
+}
+
+/**
+ * A token is for a server: signed with the key in that server's data folder. A folder that does not exist
+ * is nobody's, and a key made in it would sign tokens no running server accepts (a typo, usually).
+ */
+function refuseNewDataFolder(settings: { database?: string; data: string; createData: boolean }): void {
+  if (settings.database !== undefined || settings.createData || existsSync(settings.data)) return;
+  throw new ConfigError(
+    `The data folder ${resolve(settings.data)} does not exist: point --data at the folder of the server the token is for, ` +
+      'or pass --create-data to make a new one (with a new key: no running server accepts its tokens).',
+  );
 }
 
 function durationSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SETTINGS], text: string): number {

@@ -77,6 +77,12 @@ export const TOKEN_SETTINGS = {
   roles: { flag: 'roles', env: 'GRAPH_LRO_TOKEN_ROLES', type: 'string', help: 'Application roles, space-separated; without --user this mints an app (client-credentials) token.' },
   database: SERVE_SETTINGS.database,
   dbSchema: SERVE_SETTINGS.dbSchema,
+  createData: {
+    flag: 'create-data',
+    env: 'GRAPH_LRO_CREATE_DATA',
+    type: 'boolean',
+    help: 'Create --data when it does not exist (a new key: no running server accepts its tokens).',
+  },
   lifetime: { flag: 'lifetime', env: 'GRAPH_LRO_TOKEN_LIFETIME', type: 'string', default: '86400', help: 'Seconds until the token expires.' },
   data: SERVE_SETTINGS.data,
 } as const satisfies Record<string, Setting>;

@@ -34,6 +34,11 @@ const ISSUER = `https://login.microsoftonline.com/${TENANT_PLACEHOLDER}/v2.0`;
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
 const CLOCK_TOLERANCE_SECONDS = 60;
 
+/** The usual reason a developer's token is refused: it was minted against another server's key. */
+const UNKNOWN_KEY_HINT =
+  "The token is signed by a key this server does not hold: dev tokens verify only on the server whose --data folder (or database) " +
+  'holds the key that signed them, and a --memory server accepts only the tokens it printed or minted itself.';
+
 type SigningJwk = JWK & { kid: string };
 
 export interface MintRequest {
@@ -73,6 +78,7 @@ export async function openDevAuthority(options: { secrets: SecretStore | undefin
     audiences: GRAPH_AUDIENCES,
     issuers: [ISSUER],
     clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+    unknownKeyHint: UNKNOWN_KEY_HINT,
   });
   return {
     verifier,

@@ -117,6 +117,8 @@ export interface JwtVerifierOptions {
    * puts its verified, unique sign-in name there.
    */
   readonly upnClaim?: string;
+  /** Said after the usual message when no key this verifier holds matches the token's (a dev token of another server). */
+  readonly unknownKeyHint?: string;
 }
 
 /** A verifier of signed JWT access tokens; the dev authority and a remote identity provider differ only in options. */
@@ -139,7 +141,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const upnClaim = options.upnClaim ?? DEFAULT_UPN_CLAIM;
   const verified = new VerifiedTokenCache();
   async function verifyInFull(token: string): Promise<Principal> {
-      const claims = await verifiedClaims(token, options.keys, verifyOptions);
+      const claims = await verifiedClaims(token, options.keys, verifyOptions, options.unknownKeyHint);
       const principal = principalFromClaims(claims, upnClaim);
       // Only now is `tid` known to be signed, so only now can it choose the issuer the token must have.
       if (!acceptsIssuer(claims.iss, principal.tenantId)) throw unauthenticated(INVALID_ISSUER);
@@ -149,12 +151,21 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   return { verify: (token) => verified.get(token) ?? verifyInFull(token), recall: (token) => verified.get(token) };
 }
 
-async function verifiedClaims(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifiedClaims(token: string, keys: JWTVerifyGetKey, options: JWTVerifyOptions, unknownKeyHint?: string): Promise<JWTPayload> {
   try {
     return (await jwtVerify(token, keys, options)).payload;
   } catch (error) {
+    if (unknownKeyHint !== undefined && isUnknownKey(error)) throw unauthenticated(`${VALIDATION_FAILURE} ${unknownKeyHint}`);
     throw rejectionFor(error);
   }
+}
+
+/**
+ * No key matches the token's `kid`: a key this verifier does not hold. (A `kid` of ours over a signature
+ * that does not verify is a forgery or a tampered token, which gets no hint.)
+ */
+function isUnknownKey(error: unknown): boolean {
+  return error instanceof errors.JWKSNoMatchingKey;
 }
 
 /** What a jose failure tells the caller: which check failed, never the token or what jose saw in it. */

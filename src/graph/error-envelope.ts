@@ -32,7 +32,7 @@ export function sendError(reply: FastifyReply, error: GraphError): FastifyReply 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GraphError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof GraphError) return sendError(reply, error);
-    const known = fromFrameworkError(error);
+    const known = fromFrameworkError(error, request);
     if (known) return sendError(reply, known);
     if (isStoreUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
@@ -69,8 +69,12 @@ const FRAMEWORK_ERRORS: Record<string, ErrorKind> = {
 };
 
 /** Fastify's own 4xx errors (body parsing, limits) in catalogue terms; anything else is ours to explain as a 500. */
-function fromFrameworkError(error: FastifyError): GraphError | undefined {
+function fromFrameworkError(error: FastifyError, request: FastifyRequest): GraphError | undefined {
   const kind = FRAMEWORK_ERRORS[error.code];
+  // The limit is the route's own ($batch and the admin state import take more): a client can act on a number.
+  if (kind === 'payloadTooLarge') {
+    return new GraphError(kind, `The request body is larger than the ${request.routeOptions.bodyLimit} bytes this URL accepts (--body-limit).`);
+  }
   if (kind) return new GraphError(kind);
   if (error instanceof SyntaxError && error.statusCode === 400) return new GraphError('malformedJson');
   const status = error.statusCode;

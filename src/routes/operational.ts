@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 
 /**
  * What a load balancer and a monitoring system ask: `/healthz` (the process answers: liveness), `/readyz`
@@ -24,4 +25,6 @@ export async function operationalRoutes(app: FastifyInstance, options: { store: 
     reply.type(options.metrics.contentType);
     return options.metrics.metrics();
   });
+
+  for (const url of ['/healthz', '/readyz', '/metrics']) methodNotAllowed(app, url, ['GET']);
 }

@@ -23,6 +23,11 @@ import {
 import { WWW_AUTHENTICATE } from '../../src/auth/token-verifier.js';
 import type { SecretStore } from '../../src/store/store.js';
 
+/** A token of another dev authority's key: the 401 says what usually went wrong. */
+const UNKNOWN_KEY =
+  'Access token validation failure. The token is signed by a key this server does not hold: dev tokens verify only on the server ' +
+  'whose --data folder (or database) holds the key that signed them, and a --memory server accepts only the tokens it printed or minted itself.';
+
 const TENANT = 'a1b2c3d4-0000-4000-8000-000000000001';
 const OTHER_TENANT = 'e1b2c3d4-0000-4000-8000-000000000009';
 const USER = { id: 'b1b2c3d4-0000-4000-8000-000000000002', userPrincipalName: 'adele@contoso.com' };
@@ -176,7 +181,7 @@ describe('dev authority', () => {
       assert.notEqual(first.jwks().keys[0]?.kid, second.jwks().keys[0]?.kid);
       const token = await first.mint({ tenantId: TENANT, user: USER });
       assert.equal((await first.verifier.verify(token)).tenantId, TENANT);
-      await assert.rejects(async () => second.verifier.verify(token), (error) => assertUnauthenticated(error, 'Access token validation failure.'));
+      await assert.rejects(async () => second.verifier.verify(token), (error) => assertUnauthenticated(error, UNKNOWN_KEY));
     });
 
     it('refuses a stored secret that is not a signing key, naming it', async () => {
@@ -244,7 +249,7 @@ describe('dev authority', () => {
 
     it('rejects a token signed by another dev authority, whatever kid it claims', async () => {
       const stranger = await openDevAuthority({ secrets: undefined });
-      await rejects(await stranger.mint({ tenantId: TENANT, user: USER }), 'Access token validation failure.');
+      await rejects(await stranger.mint({ tenantId: TENANT, user: USER }), UNKNOWN_KEY);
       const strangerToken = await stranger.mint({ tenantId: TENANT, user: USER });
       const [, payload, signature] = strangerToken.split('.');
       const ourKid = authority.jwks().keys[0]?.kid;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -33,6 +33,8 @@ describe('command line', () => {
       [['serve', '--memory'], { GRAPH_LRO_JWKS_URL: 'http://127.0.0.1:9/keys' }, /--audience/],
       [['serve', '--memory', '--users', '/nonexistent/users.json'], {}, /users file/],
       [['token'], {}, /--user/],
+      [['serve', '--memory', '--log-level', 'verbose'], {}, /--log-level \(GRAPH_LRO_LOG_LEVEL\) must be one of fatal, error, warn, info, debug, trace, silent, not 'verbose'/],
+      [['token', '--user', 'a@contoso.com', '--data', '/nonexistent/graph-lro-data'], {}, /data folder .* does not exist: .*--create-data/],
       [['frobnicate'], {}, /Unknown command/],
     ] as const) {
       const res = runCli([...args], env);
@@ -56,6 +58,16 @@ describe('command line', () => {
     const app = decodeJwt(runCli(['token', '--roles', 'UserAuthenticationMethod.ReadWrite.All', '--data', data]).stdout.trim());
     assert.deepEqual(app.roles, ['UserAuthenticationMethod.ReadWrite.All']);
     assert.equal(app.scp, undefined);
+  });
+
+  it('token --create-data makes a data folder that does not exist yet; without it nothing is made', () => {
+    const data = join(tempDir(), 'new-data');
+    assert.equal(runCli(['token', '--user', 'a@contoso.com', '--data', data]).status, 2);
+    assert.equal(existsSync(data), false, 'refused: no folder, no key');
+    const made = runCli(['token', '--user', 'a@contoso.com', '--data', data, '--create-data']);
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    assert.equal(existsSync(join(data, 'graph-lro.db')), true);
   });
 
   it('serve prints a working token; tokens from `graph-lro token` on the same data work too; seeded users resolve', async () => {

@@ -20,6 +20,21 @@ describe('health and metrics', () => {
     }
   });
 
+  it('other methods on the operational URLs and the JWKS are 405 with Allow, in Graph\'s envelope', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/.well-known/jwks.json']) {
+      for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+        const res = await h.app.inject({ method, url });
+        assert.equal(res.statusCode, 405, `${method} ${url}`);
+        assert.equal(res.headers.allow, 'GET, HEAD', `${method} ${url}`);
+        assert.equal(res.json().error.code, 'Request_BadRequest');
+      }
+    }
+    // /metrics is left out: a scrape now would be shared by the next test's, a moment later.
+    for (const url of ['/healthz', '/readyz', '/.well-known/jwks.json']) {
+      assert.equal((await h.app.inject({ method: 'HEAD', url })).statusCode, 200, `HEAD ${url}`);
+    }
+  });
+
   it('/readyz is 503 with Retry-After when the database does not answer', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const broken = await startHarness({ store: { ...store, ping: () => Promise.reject(new Error('connection refused')) } });

@@ -181,6 +181,8 @@ interface Mode {
   publishedKey(): Promise<{ jwkText: string; jwksText: string; pem: string }>;
   /** An audience another service's tokens carry (valid everywhere except here). */
   readonly foreignAudience: string;
+  /** The 401's message for a token of a key this server does not hold: dev identity says what usually went wrong. */
+  readonly unknownKeyMessage: string;
 }
 
 async function fetchPublishedKey(jwksUrl: string, kid: string, alg: string): Promise<{ jwkText: string; jwksText: string; pem: string }> {
@@ -232,6 +234,7 @@ async function devMode(h: Harness, base: string): Promise<Mode> {
     signAsAttacker: sign(attacker),
     publishedKey: () => fetchPublishedKey(`${base}/.well-known/jwks.json`, privateJwk.kid, 'ES256'),
     foreignAudience: AUDIENCE,
+    unknownKeyMessage: `${VALIDATION_FAILURE} The token is signed by a key this server does not hold: dev tokens verify only on the server whose --data folder (or database) holds the key that signed them, and a --memory server accepts only the tokens it printed or minted itself.`,
   };
 }
 
@@ -249,6 +252,7 @@ async function productionMode(idp: FakeIdentityProvider, base: string): Promise<
     signAsAttacker: (payload, header = {}) => idp.signPayload(payload, { kid: idp.currentKey.kid, ...header }, attackerKey),
     publishedKey: () => fetchPublishedKey(idp.jwksUrl, idp.currentKey.kid, 'RS256'),
     foreignAudience: 'https://graph.microsoft.com',
+    unknownKeyMessage: VALIDATION_FAILURE,
   };
 }
 
@@ -256,8 +260,8 @@ async function productionMode(idp: FakeIdentityProvider, base: string): Promise<
 
 interface Attack {
   readonly name: string;
-  /** The message the 401 must carry, when the check that fails is certain. */
-  readonly message?: string;
+  /** The message the 401 must carry, when the check that fails is certain (it may depend on the mode). */
+  readonly message?: string | ((mode: Mode) => string);
   token(mode: Mode): Promise<string> | string;
 }
 
@@ -358,7 +362,7 @@ const ATTACKS: Attack[] = [
   { name: 'a token without iss', message: INVALID_ISSUER, token: (mode) => mode.sign(mode.claims({ iss: undefined })) },
 
   // keys
-  { name: 'a token naming a kid nobody publishes', message: VALIDATION_FAILURE, token: (mode) => mode.sign(mode.claims(), { kid: 'unknown-kid' }) },
+  { name: 'a token naming a kid nobody publishes', message: (mode) => mode.unknownKeyMessage, token: (mode) => mode.sign(mode.claims(), { kid: 'unknown-kid' }) },
   {
     name: "a token signed by a key not in the key set, claiming a published key's kid",
     message: VALIDATION_FAILURE,
@@ -440,7 +444,7 @@ const ATTACKS: Attack[] = [
   },
   {
     name: "a token of another tenant's issuer, signed by a key this server does not trust",
-    message: VALIDATION_FAILURE,
+    message: (mode) => mode.unknownKeyMessage,
     token: (mode) => mode.signAsAttacker(mode.claims({ tid: TENANT_B, iss: mode.issuerFor(TENANT_B) }), { kid: 'tenant-b-key' }),
   },
 
@@ -565,7 +569,7 @@ describe('token attacks over HTTP', () => {
             ['GET', `/beta/users/${USER_ID}/authentication/operations/$count`, undefined],
           ] as const) {
             const answer = await call(mode.base, token, path, { method, body });
-            assertUnauthenticated(answer, token, attack.message);
+            assertUnauthenticated(answer, token, typeof attack.message === 'function' ? attack.message(mode) : attack.message);
           }
         });
       }
