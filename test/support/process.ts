@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +14,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
     timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The CLI refuses `args` as a usage error: exit 2 and a one-line `graph-lro: …` message matching `pattern`, no stack trace. */
+export function assertUsageError(args: readonly string[], env: NodeJS.ProcessEnv, pattern: RegExp): void {
+  const res = runCli([...args], env);
+  assert.equal(res.status, 2, `${args.join(' ')}: ${res.stderr}`);
+  assert.match(res.stderr, /^graph-lro: /);
+  assert.match(res.stderr, pattern);
+  assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
 }
 
 export interface ServerProcess {
@@ -31,7 +41,7 @@ export type ProviderServerProcess = Omit<ServerProcess, 'token'>;
 
 /** Starts `graph-lro serve` under dev identity as a real process on a free port and waits for its welcome and token. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  return launch(args, env, (out) => {
+  return launch(serveProcess(args, env), (out) => {
     const origin = servingOrigin(out);
     const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
     return origin && token ? { origin, token } : undefined;
@@ -40,7 +50,7 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
 
 /** Starts `graph-lro serve` under an identity provider (the args name it) and waits for its whole banner. */
 export async function startProviderServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProviderServerProcess> {
-  return launch(args, env, (out) => {
+  return launch(serveProcess(args, env), (out) => {
     const origin = servingOrigin(out);
     return origin && /^Emulator features on: .*$/m.test(out) ? { origin } : undefined;
   });
@@ -50,12 +60,35 @@ function servingOrigin(out: string): string | undefined {
   return /serving (http:\/\/[\d.:]+)\/v1\.0/.exec(out)?.[1];
 }
 
-/** Spawns the CLI's `serve` and waits until `started` finds what the caller needs in its output. */
-async function launch<T extends object>(args: string[], env: NodeJS.ProcessEnv, started: (out: string) => T | undefined) {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+/** A dev-identity server started by a bash script that ends in `graph-lro serve` (a docs example). */
+export interface ScriptServerProcess extends ServerProcess {
+  /** The admin token of the dashboard link the banner prints (`#token=…`), signed with this server's key. */
+  readonly adminToken: string;
+}
+
+/**
+ * Runs a bash script in `cwd` whose last command execs `graph-lro serve` (on a port the script chooses),
+ * and waits for the whole dev banner: the origin (`http` or `https`), the dev token and the dashboard link.
+ */
+export async function startServerScript(script: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ScriptServerProcess> {
+  const child = spawn('bash', ['-c', script], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return launch(child, (out) => {
+    const origin = /graph-lro is serving (https?:\/\/[^\s/]+)\/v1\.0/.exec(out)?.[1];
+    const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+    const adminToken = /#token=(eyJ[\w-]+\.[\w-]+\.[\w-]+)\n/.exec(out)?.[1];
+    return origin && token && adminToken ? { origin, token, adminToken } : undefined;
+  });
+}
+
+function serveProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [...NODE_ARGS, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Waits until `started` finds what the caller needs in the output of a spawned `serve`. */
+async function launch<T extends object>(child: ChildProcess, started: (out: string) => T | undefined) {
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
