@@ -2,61 +2,41 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { requireAuthentication } from './auth/authenticate.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
-import { GraphError } from './errors.js';
+import { EmulatorClock } from './emulator/emulator-clock.js';
+import { EmulatorState } from './emulator/emulator-state.js';
+import type { FaultOptions } from './emulator/faults.js';
+import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import { registerErrorHandling, routingError } from './graph/error-envelope.js';
+import { GraphError } from './graph/errors.js';
 import type { ApiVersion } from './graph/odata-context.js';
 import { newRequestId, registerGraphHeaders } from './graph/response-headers.js';
-import { AdjustableClock, systemClock, type Clock } from './operations/clock.js';
-import { OperationService } from './operations/operation-service.js';
-import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
-import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
-import { advanceEveryDue } from './operations/schedule.js';
-import type { PageLimits } from './graph/list-options.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { registerMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
 import { lazyRequestLogger } from './observability/request-logger.js';
+import { AdjustableClock, systemClock, type Clock } from './operations/clock.js';
+import { OperationService } from './operations/operation-service.js';
+import { OperationOverview } from './operations/overview.js';
+import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
+import type { StoreState } from './operations/ports/admin-store.js';
+import type { Store } from './operations/ports/store.js';
+import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
+import { advanceEveryDue } from './operations/schedule.js';
+import { StatisticsCache } from './operations/statistics-cache.js';
 import { clientErrorHandler } from './protection/client-errors.js';
+import { registerFaultInjection } from './protection/fault-injection.js';
 import { registerOverloadProtection, type OverloadOptions } from './protection/overload.js';
 import { registerThrottling, type ThrottlingOptions } from './protection/throttling.js';
-import { registerFaultInjection, type FaultOptions } from './emulator/fault-injection.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { batchRoutes } from './routes/batch.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { methodNotAllowed } from './routes/method-not-allowed.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
-import { methodNotAllowed } from './routes/method-not-allowed.js';
-import { MAX_BATCH_REQUESTS } from './graph/batch.js';
-import type { StoreState } from './store/admin-store.js';
-import type { Store } from './store/store.js';
+import { isStoreUnavailable } from './store/unavailable.js';
 import { UserResolver } from './users/user-resolver.js';
-
-export interface Limits extends PageLimits {
-  /** The largest request body accepted, in bytes (413 above). */
-  readonly bodyLimit: number;
-  /** The largest request line plus headers, in bytes (431 above): bounds the URL too. */
-  readonly maxHeaderSize: number;
-  /** Time for a whole request to arrive (408 after), against clients that send slowly. */
-  readonly requestTimeoutMs: number;
-  /** Time for the request line and headers to arrive. */
-  readonly headersTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open: longer than load balancers' own idle timeouts (60 s). */
-  readonly keepAliveTimeoutMs: number;
-  /** The longest `Prefer: wait` honoured, in seconds: below load balancers' idle timeouts, which would cut a longer one. */
-  readonly maxWaitSeconds: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  bodyLimit: 64 * 1024,
-  defaultPageSize: 100,
-  maxPageSize: 999,
-  maxHeaderSize: 16 * 1024,
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 72_000,
-  maxWaitSeconds: 30,
-};
 
 export interface AppOptions {
   readonly store: Store;
@@ -145,12 +125,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // The pipeline, in the order a request meets it:
   registerGraphHeaders(app); // 1. request-id, client-request-id and Graph's other headers, on every answer
-  registerErrorHandling(app); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
+  registerErrorHandling(app, { isStoreUnavailable }); // 2. any failure → the catalogue → Graph's error envelope; unknown URLs → 404
   refuseWhileClosing(app); //     shutting down: new requests on open connections get 503, requests in flight finish
   for (const version of API_VERSIONS) await app.register(metadataRoutes, { prefix: `/${version}`, version }); // anonymous, as Graph's $metadata
 
   const metrics = registerMetrics(app, options.store); // 3. requests by route and status, latency; health routes
-  await app.register(operationalRoutes, { store: options.store, metrics });
+  await app.register(operationalRoutes, { ready: () => options.store.ping(), metrics });
 
   if (options.jwks) {
     const jwks = options.jwks;
@@ -179,16 +159,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   // 8. the service's own administration (admin permission), outside Graph's URL space
+  const overview = new OperationOverview(options.store, clock);
+  const statistics = new StatisticsCache((bucketSeconds, buckets) => overview.statistics(bucketSeconds, buckets), {
+    maxAgeMs: options.adminStatisticsMaxAgeMs,
+  });
   await app.register(adminRoutes, {
     prefix: '/admin',
-    store: options.store,
     verifier: options.verifier,
     users,
-    clock,
-    adjustableClock,
-    clockMoved: catchUp, // a test that jumps the clock sees the due steps and the purge at once
-    emulatorState: options.emulatorState,
-    statisticsMaxAgeMs: options.adminStatisticsMaxAgeMs,
+    overview,
+    statistics,
+    // A test that jumps the clock sees the due steps and the purge at once; the figures of the old time go
+    // once the due steps are written, so the next poll counts at the new time.
+    clock:
+      adjustableClock &&
+      new EmulatorClock(adjustableClock, options.store, async () => {
+        await catchUp();
+        statistics.invalidate();
+      }),
+    // A reset or an import replaces the data: the figures go with it, and the users this process wrote may be gone.
+    state:
+      options.emulatorState &&
+      new EmulatorState(options.store, {
+        seed: options.emulatorState.seed,
+        replaced: () => statistics.invalidate(),
+        usersReplaced: () => users.forget(),
+      }),
   });
   await app.register(dashboardRoutes); //  its dashboard page: static files without data, so no token (the page fetches with one)
   return app;

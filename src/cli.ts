@@ -20,11 +20,12 @@ import {
 import { parseFaultSettings } from './emulator/fault-flags.js';
 import { readSeedFile } from './emulator/seed-file.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
+import { InvalidInput } from './operations/domain-error.js';
 import { OPERATION_PROPERTIES } from './operations/long-running-operation.js';
 import type { PasswordResetOptions } from './operations/password-reset.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { Store } from './store/store.js';
+import type { Store } from './operations/ports/store.js';
 import { devBanner, emulatorFeatures, startBanner } from './start-banner.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { DEV_TENANT_ID, ensureUser, seedUsers } from './users/seed-users.js';
 
 const USAGE = `graph-lro — a Microsoft Graph-compatible longRunningOperation service
@@ -310,7 +311,8 @@ function closeOnSignals(deadlineMs: number, close: () => Promise<void>): void {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  // A bad flag, or a seed, users file or --simulate-* value the service cannot use: one line, exit 2.
+  if (error instanceof ConfigError || error instanceof InvalidInput) {
     process.stderr.write(`graph-lro: ${error.message}\n`);
     process.exit(2);
   }

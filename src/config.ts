@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_LIMITS } from './app.js';
+import { FAULT_SETTINGS } from './emulator/fault-flags.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 /** A flag, its environment variable, and what `--help` says of it. One table drives parsing and help. */
 interface Setting {
@@ -61,10 +62,7 @@ export const SERVE_SETTINGS = {
   resetDuration: { flag: 'reset-duration', env: 'GRAPH_LRO_RESET_DURATION', type: 'string', default: '5s', help: 'Password resets: time from the request to the finish (running from halfway); 0s finishes at the first poll.' },
   resetFailureRate: { flag: 'reset-failure-rate', env: 'GRAPH_LRO_RESET_FAILURE_RATE', type: 'string', default: '0', help: 'Password resets: the share that fail, from 0 to 1.' },
   resetFailureReason: { flag: 'reset-failure-reason', env: 'GRAPH_LRO_RESET_FAILURE_REASON', type: 'string', default: 'PasswordPolicyViolation', help: 'Password resets: the statusDetail of a failed reset.' },
-  simulateThrottling: { flag: 'simulate-throttling', env: 'GRAPH_LRO_SIMULATE_THROTTLING', type: 'string', help: 'Emulator: simulated 429s on API routes, at random (0.1) or on every Nth request of each caller (every:5); off when unset.' },
-  simulateThrottlingRetryAfter: { flag: 'simulate-throttling-retry-after', env: 'GRAPH_LRO_SIMULATE_THROTTLING_RETRY_AFTER', type: 'string', default: '5', help: 'Emulator: Retry-After seconds of simulated 429s and 503s.' },
-  simulateLatency: { flag: 'simulate-latency', env: 'GRAPH_LRO_SIMULATE_LATENCY', type: 'string', help: 'Emulator: delay before each API request is handled, in ms (50) or a range (20-200); off when unset.' },
-  simulateFailures: { flag: 'simulate-failures', env: 'GRAPH_LRO_SIMULATE_FAILURES', type: 'string', help: "Emulator: simulated 500/503s, nothing written: 503:0.1 (all API routes) or 'POST /v1.0/me/authentication/operations=500:0.5', ;-separated; off when unset." },
+  ...FAULT_SETTINGS,
   emulatorClock: { flag: 'emulator-clock', env: 'GRAPH_LRO_EMULATOR_CLOCK', type: 'boolean', help: 'Emulator: let the admin API move the service clock forwards (/admin/clock); per process.' },
   emulatorState: { flag: 'emulator-state', env: 'GRAPH_LRO_EMULATOR_STATE', type: 'boolean', help: 'Emulator: admin API reset, export and import of every operation and user (/admin/reset, /admin/state).' },
   seed: { flag: 'seed', env: 'GRAPH_LRO_SEED', type: 'string', help: 'Emulator: JSON state file (the format of GET /admin/state) that replaces every operation and user at start.' },

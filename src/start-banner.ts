@@ -2,11 +2,11 @@ import type { AddressInfo } from 'node:net';
 import type { DevAuthority } from './auth/dev-authority.js';
 import type { IdentityMode } from './auth/identity-mode.js';
 import { ADMIN_PERMISSION } from './auth/permissions.js';
+import type { FaultOptions } from './emulator/faults.js';
 import { formatIsoDuration } from './emulator/iso-duration.js';
-import type { FaultOptions } from './emulator/fault-injection.js';
 import { PASSWORD_RESET_DEFAULTS, type PasswordResetOptions } from './operations/password-reset.js';
+import type { Store } from './operations/ports/store.js';
 import { DASHBOARD_PATH } from './routes/dashboard.js';
-import type { Store } from './store/store.js';
 import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser } from './users/seed-users.js';
 
 /** Who the dashboard link printed at start signs in as. */

@@ -10,7 +10,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import type { SecretStore } from '../store/store.js';
+import type { SecretStore } from '../operations/ports/store.js';
 import { createJwtVerifier, issuerForTenant, TENANT_PLACEHOLDER, type TokenVerifier } from './token-verifier.js';
 
 /** The app a minted token names when the request does not (the id of Microsoft Graph Command Line Tools). */

@@ -1,10 +1,17 @@
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
+import { namesCaller } from '../users/user-resolver.js';
 import { CONSUMER_TENANT_ID, type Principal } from './principal.js';
 
 export type Access = 'read' | 'write';
 
 /** Whose operations a request addresses, relative to the caller: the `/me` path, or `/users/{key}`. */
 export type Target = 'me' | 'self' | 'other';
+
+/** Whether the path names the caller; answered from the token alone, so a 403 never needs a lookup. */
+export function targetOf(principal: Principal, userKey: string | undefined): Target {
+  if (userKey === undefined) return 'me';
+  return namesCaller(principal, userKey) ? 'self' : 'other';
+}
 
 const READ_OWN = ['UserAuthenticationMethod.Read', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite', 'UserAuthenticationMethod.ReadWrite.All'];
 const READ_ANY = ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
@@ -35,6 +42,24 @@ function requireAny(granted: ReadonlySet<string>, needed: readonly string[]): vo
 export function refusePersonalAccounts(principal: Principal): void {
   if (principal.tenantId === CONSUMER_TENANT_ID) {
     throw new GraphError('forbidden', 'Personal Microsoft accounts are not supported by this API.');
+  }
+}
+
+const RESET_PASSWORD = 'UserAuthenticationMethod.ReadWrite.All';
+
+/**
+ * `resetPassword`'s own rule, stricter than the operations': a delegated token with
+ * `UserAuthenticationMethod.ReadWrite.All`, for another user than the caller. Graph supports no
+ * application permission for it, and a user cannot reset their own password through it.
+ */
+export function authorizePasswordReset(principal: Principal, target: Target): void {
+  refusePersonalAccounts(principal);
+  if (principal.kind === 'application') {
+    throw new GraphError('forbidden', `Resetting a password is not supported with application permissions; it needs a delegated token with ${RESET_PASSWORD}.`);
+  }
+  if (!principal.scopes.has(RESET_PASSWORD)) throw new GraphError('forbidden');
+  if (target !== 'other') {
+    throw new GraphError('forbidden', 'A user cannot reset their own password with resetPassword; it resets the passwords of other users only.');
   }
 }
 

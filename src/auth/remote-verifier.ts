@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
 import { createJwtVerifier, DEFAULT_UPN_CLAIM, type TokenVerifier } from './token-verifier.js';
 
 export interface RemoteVerifierOptions {

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
 import type { ApplicationPrincipal, DelegatedPrincipal, Principal } from './principal.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 

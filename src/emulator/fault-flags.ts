@@ -1,5 +1,13 @@
-import { ConfigError, SERVE_SETTINGS } from '../config.js';
-import type { FailureRule, FaultOptions, ThrottleFault } from './fault-injection.js';
+import { InvalidInput } from '../operations/domain-error.js';
+import type { FailureRule, FaultOptions, ThrottleFault } from './faults.js';
+
+/** The `--simulate-*` flags, their environment variables and their help: part of `serve`'s settings (`config.ts`). */
+export const FAULT_SETTINGS = {
+  simulateThrottling: { flag: 'simulate-throttling', env: 'GRAPH_LRO_SIMULATE_THROTTLING', type: 'string', help: 'Emulator: simulated 429s on API routes, at random (0.1) or on every Nth request of each caller (every:5); off when unset.' },
+  simulateThrottlingRetryAfter: { flag: 'simulate-throttling-retry-after', env: 'GRAPH_LRO_SIMULATE_THROTTLING_RETRY_AFTER', type: 'string', default: '5', help: 'Emulator: Retry-After seconds of simulated 429s and 503s.' },
+  simulateLatency: { flag: 'simulate-latency', env: 'GRAPH_LRO_SIMULATE_LATENCY', type: 'string', help: 'Emulator: delay before each API request is handled, in ms (50) or a range (20-200); off when unset.' },
+  simulateFailures: { flag: 'simulate-failures', env: 'GRAPH_LRO_SIMULATE_FAILURES', type: 'string', help: "Emulator: simulated 500/503s, nothing written: 503:0.1 (all API routes) or 'POST /v1.0/me/authentication/operations=500:0.5', ;-separated; off when unset." },
+} as const;
 
 /** The raw `--simulate-*` values, as `readSettings` gives them. */
 export interface FaultSettings {
@@ -17,7 +25,7 @@ const MAX_LATENCY_MS = 60_000;
 const name = (setting: Setting) => `--${setting.flag} (${setting.env})`;
 const given = (text: string | undefined): text is string => text !== undefined && text.trim() !== '';
 
-/** `--simulate-*` flags → `AppOptions.faults`, or undefined when none is set; a ConfigError for a bad value. */
+/** `--simulate-*` flags → `AppOptions.faults`, or undefined when none is set; {@link InvalidInput} for a bad value. */
 export function parseFaultSettings(settings: FaultSettings): FaultOptions | undefined {
   const throttle = given(settings.simulateThrottling) ? parseThrottle(settings.simulateThrottling) : undefined;
   const latency = given(settings.simulateLatency) ? parseLatency(settings.simulateLatency) : undefined;
@@ -33,7 +41,7 @@ export function parseThrottle(text: string): ThrottleFault | undefined {
   const every = /^every:(\d{1,9})$/i.exec(value);
   if (every && Number(every[1]) >= 1) return { every: Number(every[1]) };
   if (PROBABILITY.test(value)) return Number(value) > 0 ? { probability: Number(value) } : undefined;
-  throw new ConfigError(`${name(SERVE_SETTINGS.simulateThrottling)} must be a probability from 0 to 1 (0.1) or every:N (every:5), not '${text}'.`);
+  throw new InvalidInput(`${name(FAULT_SETTINGS.simulateThrottling)} must be a probability from 0 to 1 (0.1) or every:N (every:5), not '${text}'.`);
 }
 
 /** Whole seconds, 1 to 3600. */
@@ -41,7 +49,7 @@ export function parseRetryAfter(text: string): number {
   const value = text.trim();
   const seconds = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(seconds >= 1 && seconds <= 3600)) {
-    throw new ConfigError(`${name(SERVE_SETTINGS.simulateThrottlingRetryAfter)} must be whole seconds from 1 to 3600, not '${text}'.`);
+    throw new InvalidInput(`${name(FAULT_SETTINGS.simulateThrottlingRetryAfter)} must be whole seconds from 1 to 3600, not '${text}'.`);
   }
   return seconds;
 }
@@ -52,7 +60,7 @@ export function parseLatency(text: string): { minMs: number; maxMs: number } | u
   const minMs = m ? Number(m[1]) : NaN;
   const maxMs = m ? Number(m[2] ?? m[1]) : NaN;
   if (!(minMs <= maxMs && maxMs <= MAX_LATENCY_MS)) {
-    throw new ConfigError(`${name(SERVE_SETTINGS.simulateLatency)} must be milliseconds (50) or a range (20-200), at most ${MAX_LATENCY_MS}, not '${text}'.`);
+    throw new InvalidInput(`${name(FAULT_SETTINGS.simulateLatency)} must be milliseconds (50) or a range (20-200), at most ${MAX_LATENCY_MS}, not '${text}'.`);
   }
   return maxMs === 0 ? undefined : { minMs, maxMs };
 }
@@ -66,8 +74,8 @@ export function parseFailures(text: string): FailureRule[] {
     .map((entry) => {
       const m = /^(?:(?:([A-Za-z]+)\s+)?(\/\S*)\s*=\s*)?(500|503)\s*:\s*(\S+)$/.exec(entry);
       if (!m || !PROBABILITY.test(m[4]!)) {
-        throw new ConfigError(
-          `${name(SERVE_SETTINGS.simulateFailures)} must be entries such as 503:0.1 or 'POST /v1.0/me/authentication/operations=500:0.5', separated by ';', not '${entry}'.`,
+        throw new InvalidInput(
+          `${name(FAULT_SETTINGS.simulateFailures)} must be entries such as 503:0.1 or 'POST /v1.0/me/authentication/operations=500:0.5', separated by ';', not '${entry}'.`,
         );
       }
       const [, method, route = '/', status, probability] = m;

@@ -1,20 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../config.js';
-import type { StoreState } from '../store/admin-store.js';
+import { InvalidInput } from '../operations/domain-error.js';
+import type { StoreState } from '../operations/ports/admin-store.js';
 import { parseState, StateError } from './state.js';
 
-/** Reads and validates a `--seed` file (the state format of `GET /admin/state`); anything wrong is a ConfigError. */
+/** Reads and validates a `--seed` file (the state format of `GET /admin/state`); anything wrong is {@link InvalidInput}. */
 export async function readSeedFile(file: string): Promise<StoreState> {
   let document: unknown;
   try {
     document = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`Cannot read the seed file ${file}: ${(error as Error).message}`);
+    throw new InvalidInput(`Cannot read the seed file ${file}: ${(error as Error).message}`);
   }
   try {
     return parseState(document);
   } catch (error) {
-    if (error instanceof StateError) throw new ConfigError(`The seed file ${file} is not valid: ${error.message}`);
+    if (error instanceof StateError) throw new InvalidInput(`The seed file ${file} is not valid: ${error.message}`);
     throw error;
   }
 }

@@ -1,10 +1,11 @@
-import { GraphError } from '../errors.js';
 import { formatDateTimeOffset, parseDateTimeOffset, type Ticks } from '../operations/date-time-offset.js';
+import { DomainError } from '../operations/domain-error.js';
 import { OPERATION_PROPERTIES, type LongRunningOperation, type OperationChanges, type OperationSchedule } from '../operations/long-running-operation.js';
 import { readOperationInput } from '../operations/operation-input.js';
+import type { OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
+import type { DirectoryUser } from '../operations/ports/user-directory.js';
 import { isTerminal } from '../operations/status.js';
-import type { OwnedOperation, StoreState } from '../store/admin-store.js';
-import type { DirectoryUser } from '../store/store.js';
+import { isGuid } from '../users/object-id.js';
 
 /**
  * The emulator's one state format, for a `--seed` file, `GET /admin/state` (export) and `PUT /admin/state`
@@ -13,19 +14,20 @@ import type { DirectoryUser } from '../store/store.js';
  * may be left out.
  */
 
-/** A state document that is not valid; `path` names the offending value (`operations[3].status`). */
-export class StateError extends Error {
+/**
+ * A state document that is not valid; `path` names the offending value (`operations[3].status`). On an
+ * import it is a domain error of its own kind (`invalidValue`); a `--seed` file's is the CLI's to report.
+ */
+export class StateError extends DomainError {
   override readonly name = 'StateError';
 
   constructor(
     readonly path: string,
     detail: string,
   ) {
-    super(`${path}: ${detail}`);
+    super('invalidValue', `${path}: ${detail}`);
   }
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** As long as a path segment may be on Graph's routes. */
 const MAX_ID_LENGTH = 512;
 const USER_FIELDS = ['tenantId', 'id', 'userPrincipalName'];
@@ -131,7 +133,7 @@ function clientFields(fields: Record<string, unknown>, path: string): OperationC
     try {
       changes = { ...changes, ...readOperationInput({ [name]: fields[name] }) };
     } catch (error) {
-      if (error instanceof GraphError) throw new StateError(`${path}.${name}`, error.message);
+      if (error instanceof DomainError) throw new StateError(`${path}.${name}`, error.message);
       throw error;
     }
   }
@@ -178,7 +180,7 @@ function tenantOf(fields: Record<string, unknown>, path: string): string {
 
 /** Object ids compare case-insensitively; the store keeps them lowercase, as tokens' are. */
 function guid(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !GUID.test(value)) throw new StateError(path, 'must be a GUID.');
+  if (typeof value !== 'string' || !isGuid(value)) throw new StateError(path, 'must be a GUID.');
   return value.toLowerCase();
 }
 

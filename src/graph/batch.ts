@@ -1,4 +1,4 @@
-import { GraphError } from '../errors.js';
+import { GraphError } from './errors.js';
 
 /** Graph's JSON batching limit. */
 export const MAX_BATCH_REQUESTS = 20;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CATALOGUE, GraphError, type ErrorKind } from '../errors.js';
-import { isStoreUnavailable } from '../store/unavailable.js';
+import { DomainError, type DomainErrorKind } from '../operations/domain-error.js';
+import { ERROR_CATALOGUE, GraphError, type ErrorKind } from './errors.js';
 import { setGraphHeaders } from './response-headers.js';
 
 /** `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`, Graph's envelope. */
@@ -28,10 +28,43 @@ export function sendError(reply: FastifyReply, error: GraphError): FastifyReply 
   return reply.code(error.status).headers(error.headers).send(errorBody(error, reply));
 }
 
+/** Each kind of domain error as Graph answers it: an entry of the catalogue, and the headers that go with it. */
+const DOMAIN_ERRORS: Readonly<Record<DomainErrorKind, { readonly kind: ErrorKind; readonly headers?: Readonly<Record<string, string>> }>> = {
+  malformed: { kind: 'badRequest' },
+  unknownProperty: { kind: 'invalidProperty' },
+  invalidValue: { kind: 'invalidValue' },
+  readOnlyProperty: { kind: 'readOnlyProperty' },
+  notFound: { kind: 'itemNotFound' },
+  userNotFound: { kind: 'userNotFound' },
+  noSignedInUser: { kind: 'forbidden' },
+  conflict: { kind: 'conflict' },
+  versionMismatch: { kind: 'preconditionFailed' },
+  // Other writers won every round: a retry a moment later finds the entity settled.
+  contention: { kind: 'serviceUnavailable', headers: { 'Retry-After': '1' } },
+};
+
+/** A domain error as the catalogue error Graph answers for it, with the domain's message. */
+export function fromDomainError(error: DomainError): GraphError {
+  const { kind, headers } = DOMAIN_ERRORS[error.kind];
+  return new GraphError(kind, error.message, { ...headers });
+}
+
+export interface ErrorHandlingOptions {
+  /**
+   * Whether an error means the database cannot serve right now (down, restarting, out of connections,
+   * busy), as opposed to a fault in the request or in our code: the store's own judgement of its drivers'
+   * errors. Such requests are answered 503 with `Retry-After`, so clients retry instead of giving up on a 500.
+   * Without it (an app with no store) no error is taken for one.
+   */
+  readonly isStoreUnavailable?: (error: unknown) => boolean;
+}
+
 /** Every failure, ours or the framework's, leaves as a catalogue error in Graph's envelope. */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | GraphError, request: FastifyRequest, reply: FastifyReply) => {
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): void {
+  const { isStoreUnavailable = () => false } = options;
+  app.setErrorHandler((error: FastifyError | GraphError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof GraphError) return sendError(reply, error);
+    if (error instanceof DomainError) return sendError(reply, fromDomainError(error));
     const known = fromFrameworkError(error, request);
     if (known) return sendError(reply, known);
     if (isStoreUnavailable(error)) {

@@ -1,7 +1,7 @@
-import { GraphError } from '../errors.js';
 import type { Filter } from '../operations/filter.js';
 import type { OperationProperty } from '../operations/long-running-operation.js';
-import type { OrderKey, SortValue } from '../store/store.js';
+import type { OrderKey, SortValue } from '../operations/ports/operation-store.js';
+import { GraphError } from './errors.js';
 import { parseFilter } from './odata-filter.js';
 import { parseOrderBy } from './odata-orderby.js';
 import { parseSelect, parseWholeNumber, systemQueryOptions, type RawQuery } from './query-options.js';

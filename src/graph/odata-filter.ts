@@ -1,4 +1,3 @@
-import { GraphError } from '../errors.js';
 import type { CompareOp, Filter, FilterValue, MatchFn, StringProperty } from '../operations/filter.js';
 import {
   OPERATION_PROPERTIES,
@@ -7,6 +6,7 @@ import {
   type OperationProperty,
 } from '../operations/long-running-operation.js';
 import { parseStatus, STATUS_ENUM_MEMBERS, statusValue, UNKNOWN_FUTURE_VALUE, type OperationStatus } from '../operations/status.js';
+import { GraphError } from './errors.js';
 import { describeToken, isKeyword, positionOf, queryError, resolveProperty, tokenize, type QueryText, type Token } from './odata-lexer.js';
 
 /**

@@ -1,6 +1,6 @@
-import { GraphError } from '../errors.js';
 import { parseDateTimeOffset, type Ticks } from '../operations/date-time-offset.js';
 import { ENTITY_TYPE, OPERATION_PROPERTY_NAMES, type OperationProperty } from '../operations/long-running-operation.js';
+import { GraphError } from './errors.js';
 
 /**
  * The tokens `$filter` and `$orderby` share, and the one way both report a bad expression: a 400 that says

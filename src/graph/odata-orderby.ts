@@ -1,5 +1,5 @@
 import type { OperationProperty } from '../operations/long-running-operation.js';
-import type { OrderKey } from '../store/store.js';
+import type { OrderKey } from '../operations/ports/operation-store.js';
 import { describeToken, isKeyword, positionOf, queryError, resolveProperty, tokenize, type QueryText, type Token } from './odata-lexer.js';
 
 /**

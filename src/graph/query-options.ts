@@ -1,5 +1,5 @@
-import { GraphError } from '../errors.js';
 import { OPERATION_PROPERTY_NAMES, type OperationProperty } from '../operations/long-running-operation.js';
+import { GraphError } from './errors.js';
 
 /** The system query options Graph defines, by their name without `$`. */
 const SYSTEM_OPTIONS = ['select', 'top', 'skip', 'skiptoken', 'filter', 'orderby', 'count', 'search', 'expand', 'format'] as const;

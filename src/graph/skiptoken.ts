@@ -1,7 +1,7 @@
-import { GraphError } from '../errors.js';
 import { MAX_TICKS, MIN_TICKS } from '../operations/date-time-offset.js';
 import { OPERATION_PROPERTIES } from '../operations/long-running-operation.js';
-import type { OrderKey, SortValue } from '../store/store.js';
+import { totalOrder, type OrderKey, type SortValue } from '../operations/ports/operation-store.js';
+import { GraphError } from './errors.js';
 
 /**
  * The `$skiptoken` of a keyset cursor: the sort-key values of the last row served, bound to the order they
@@ -14,7 +14,7 @@ export function encodeSkipToken(orderBy: readonly OrderKey[], values: readonly S
 }
 
 export function decodeSkipToken(token: string, orderBy: readonly OrderKey[]): SortValue[] {
-  const keys = withTieBreaker(orderBy);
+  const keys = totalOrder(orderBy);
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
@@ -54,12 +54,8 @@ function readValue(key: OrderKey, value: unknown): SortValue {
   throw invalid();
 }
 
-function withTieBreaker(orderBy: readonly OrderKey[]): readonly OrderKey[] {
-  return orderBy.some((k) => k.property === 'id') ? orderBy : [...orderBy, { property: 'id', descending: false }];
-}
-
 function orderSignature(orderBy: readonly OrderKey[]): string {
-  return withTieBreaker(orderBy)
+  return totalOrder(orderBy)
     .map((k) => `${k.property}${k.descending ? ' desc' : ''}`)
     .join(',');
 }

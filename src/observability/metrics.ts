@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
 import { collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/store.js';
+import type { Store } from '../operations/ports/store.js';
 import { RequestMetrics } from './request-metrics.js';
 
 /**
  * Prometheus metrics of one app. A registry of its own (not prom-client's global one), so that several
  * apps in one process — tests do that — never share or collide on metrics.
  */
-export function registerMetrics(app: FastifyInstance, store: Store): Registry {
+export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statistics'>): Registry {
   const registry = new Registry();
   const statistics = oncePerScrape(() => store.statistics());
   collectDefaultMetrics({ register: registry, prefix: 'graph_lro_process_' });

@@ -1,5 +1,5 @@
-import { GraphError } from '../errors.js';
 import { parseDateTimeOffset, truncateToMilliseconds, type Ticks } from './date-time-offset.js';
+import { DomainError } from './domain-error.js';
 import {
   ENTITY_TYPE,
   OPERATION_PROPERTIES,
@@ -33,7 +33,7 @@ function isObject(body: unknown): body is object {
 
 function read(body: unknown, current: LongRunningOperation | undefined, isPatch: boolean): OperationChanges {
   if (!isObject(body)) {
-    throw new GraphError('badRequest', 'The request body must be a JSON object.');
+    throw new DomainError('malformed', 'The request body must be a JSON object.');
   }
   const changes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
@@ -44,8 +44,8 @@ function read(body: unknown, current: LongRunningOperation | undefined, isPatch:
     const at = name.indexOf('@');
     const property = at > 0 ? name.slice(0, at) : name;
     if (!isProperty(property)) {
-      throw new GraphError(
-        'invalidProperty',
+      throw new DomainError(
+        'unknownProperty',
         `The property '${property}' does not exist on type '${ENTITY_TYPE}'. Make sure to only use property names that are defined by the type.`,
       );
     }
@@ -61,7 +61,7 @@ const ACCEPTED_TYPE_NAMES = new Set([`#${ENTITY_TYPE}`, '#graph.longRunningOpera
 function checkInstanceAnnotation(name: string, value: unknown): void {
   if (name !== '@odata.type') return;
   if (typeof value !== 'string' || !ACCEPTED_TYPE_NAMES.has(value)) {
-    throw new GraphError(
+    throw new DomainError(
       'invalidValue',
       `The @odata.type '${String(value)}' is not '#${ENTITY_TYPE}', the type of the entity being written.`,
     );
@@ -111,14 +111,14 @@ function isEcho(value: unknown, stored: Ticks | undefined): boolean {
   return sent === stored || sent === truncateToMilliseconds(stored);
 }
 
-function readOnly(property: OperationProperty): GraphError {
-  return new GraphError('readOnlyProperty', `The property '${property}' is read-only and is set by the service.`);
+function readOnly(property: OperationProperty): DomainError {
+  return new DomainError('readOnlyProperty', `The property '${property}' is read-only and is set by the service.`);
 }
 
 function readDateTime(property: OperationProperty, value: unknown): bigint {
   const ticks = typeof value === 'string' ? parseDateTimeOffset(value) : undefined;
   if (ticks === undefined) {
-    throw new GraphError(
+    throw new DomainError(
       'invalidValue',
       `Cannot convert the value ${describe(value)} of property '${property}' to Edm.DateTimeOffset: ` +
         'expected ISO 8601 such as 2017-01-01T00:02:09.4916918+03:00, with at most 7 fractional digits.',
@@ -135,7 +135,7 @@ function readStatus(value: unknown, isPatch: boolean): OperationStatus | undefin
   const status = typeof value === 'string' ? parseStatus(value) : undefined;
   if (status === UNKNOWN_FUTURE_VALUE && isPatch) return undefined;
   if (status === undefined || status === UNKNOWN_FUTURE_VALUE) {
-    throw new GraphError(
+    throw new DomainError(
       'invalidValue',
       `The value ${describe(value)} is not a valid microsoft.graph.longRunningOperationStatus: ` +
         'expected notStarted, running, succeeded or failed.',
@@ -147,15 +147,15 @@ function readStatus(value: unknown, isPatch: boolean): OperationStatus | undefin
 function readNullableString(property: 'statusDetail' | 'resourceLocation', value: unknown): string | null {
   if (value === null) return null;
   if (typeof value !== 'string') {
-    throw new GraphError('invalidValue', `The property '${property}' must be a string or null, not ${describe(value)}.`);
+    throw new DomainError('invalidValue', `The property '${property}' must be a string or null, not ${describe(value)}.`);
   }
   const max = OPERATION_PROPERTIES[property].maxLength;
   if (value.length > max) {
-    throw new GraphError('invalidValue', `The property '${property}' is longer than its limit of ${max} characters.`);
+    throw new DomainError('invalidValue', `The property '${property}' is longer than its limit of ${max} characters.`);
   }
   // NUL and unpaired surrogates cannot be stored faithfully by every engine (PostgreSQL text refuses both).
   if (value.includes('\u0000') || !value.isWellFormed()) {
-    throw new GraphError('invalidValue', `The property '${property}' contains a NUL character or invalid Unicode.`);
+    throw new DomainError('invalidValue', `The property '${property}' contains a NUL character or invalid Unicode.`);
   }
   return value;
 }

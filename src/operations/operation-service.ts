@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GraphError } from '../errors.js';
-import type { ChangeFeed, ListQuery, OperationStore, SortValue } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { TICKS_PER_MS } from './date-time-offset.js';
+import { DomainError } from './domain-error.js';
 import type { Filter } from './filter.js';
 import type { LongRunningOperation, OperationChanges, OperationProperty, Owner } from './long-running-operation.js';
 import { readOperationInput, readPatchWithoutEntity } from './operation-input.js';
+import type { ChangeFeed } from './ports/change-feed.js';
+import { totalOrder, type ListQuery, type OperationStore, type SortValue } from './ports/operation-store.js';
 import { advance, advanceAllDue, advanceEach, dependsOnSteps, nextStepAt, retryAfterSeconds } from './schedule.js';
 import { canMove, isTerminal, statusValue } from './status.js';
 
@@ -21,8 +22,8 @@ export interface OperationPage {
 /**
  * How often a PATCH re-reads and retries after another writer changed the entity between its read and its
  * write. Each lost round means another writer won, so the operation makes progress; the bound only stops a
- * writer starved by a storm of others, which is then told to retry (503), never refused with a 409 it did
- * not earn.
+ * writer starved by a storm of others, which is then told to retry (`contention`), never refused with a
+ * conflict it did not earn.
  */
 const MAX_UPDATE_ATTEMPTS = 50;
 
@@ -79,7 +80,7 @@ export class OperationService {
 
   /**
    * `Prefer: wait`: the operation once it is no longer at `seen`'s version — changed, finished or deleted
-   * (404) — or as it is after `forMs`, or when `abort` fires. Holds no database connection while it waits:
+   * (`notFound`) — or as it is after `forMs`, or when `abort` fires. Holds no database connection while it waits:
    * the store's change feed signals, and the schedule's next step sets a timer of its own.
    */
   async getAfterChange(owner: Owner, seen: LongRunningOperation, forMs: number, abort?: AbortSignal): Promise<LongRunningOperation> {
@@ -129,9 +130,7 @@ export class OperationService {
       if (stored !== undefined) return stored;
       await backOff(attempt);
     }
-    throw new GraphError('serviceUnavailable', 'The operation kept changing while this request was applied; retry the request.', {
-      'Retry-After': '1',
-    });
+    throw new DomainError('contention', 'The operation kept changing while this request was applied; retry the request.');
   }
 
   /**
@@ -152,9 +151,9 @@ export class OperationService {
     checkPrecondition(current, precondition);
     const expected = precondition === undefined ? undefined : current.version;
     if (!(await this.store.delete(owner, id, expected))) {
-      // Gone (404) or changed (412) between the read and the delete: answer as if the request came a moment later.
+      // Gone or changed between the read and the delete: answer as if the request came a moment later.
       await this.get(owner, id);
-      throw new GraphError('preconditionFailed', 'The operation changed since the ETag in If-Match was read.');
+      throw new DomainError('versionMismatch', 'The operation changed since the ETag in If-Match was read.');
     }
   }
 }
@@ -191,33 +190,33 @@ function backOff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 * attempt, 25)));
 }
 
-function notFound(id: string): GraphError {
-  return new GraphError('itemNotFound', `The longRunningOperation '${id}' does not exist.`);
+function notFound(id: string): DomainError {
+  return new DomainError('notFound', `The longRunningOperation '${id}' does not exist.`);
 }
 
 function checkPrecondition(current: LongRunningOperation, precondition: VersionPrecondition | undefined): void {
   if (precondition === undefined || 'anyVersion' in precondition) return;
   if (!precondition.versions.includes(current.version)) {
-    throw new GraphError('preconditionFailed', 'The ETag in If-Match does not match the current version of the operation.');
+    throw new DomainError('versionMismatch', 'The ETag in If-Match does not match the current version of the operation.');
   }
 }
 
 /**
  * The entity after `changes`, or `current` itself when they change nothing. Enforces the lifecycle:
- * forward-only status, and a finished operation that never changes again (409).
+ * forward-only status, and a finished operation that never changes again (a `conflict`).
  */
 export function applyChanges(current: LongRunningOperation, changes: OperationChanges, now: () => bigint): LongRunningOperation {
   const changed = (Object.keys(changes) as (keyof OperationChanges)[]).filter((key) => changes[key] !== current[key]);
   if (changed.length === 0) return current;
   if (isTerminal(current.status)) {
-    throw new GraphError(
+    throw new DomainError(
       'conflict',
       `The operation has finished with status '${current.status}' and can no longer change (${changed.join(', ')}).`,
     );
   }
   const status = changes.status ?? current.status;
   if (!canMove(current.status, status)) {
-    throw new GraphError('conflict', `The status cannot move back from '${current.status}' to '${status}'.`);
+    throw new DomainError('conflict', `The status cannot move back from '${current.status}' to '${status}'.`);
   }
   let time: bigint | undefined;
   const clock = () => (time ??= now()); // read once, and only when something needs the server's time
@@ -235,7 +234,5 @@ export function sortValue(operation: LongRunningOperation, property: OperationPr
 }
 
 function cursorAfter(last: LongRunningOperation, query: ListQuery): SortValue[] {
-  const keys = query.orderBy.map((key) => key.property);
-  if (!keys.includes('id')) keys.push('id');
-  return keys.map((property) => sortValue(last, property));
+  return totalOrder(query.orderBy).map((key) => sortValue(last, key.property));
 }

@@ -1,7 +1,7 @@
-import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } from '../store/admin-store.js';
-import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
+import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } from './ports/admin-store.js';
+import type { Store } from './ports/store.js';
 import { dueStep } from './schedule.js';
 import { STATUS_ENUM_MEMBERS, type OperationStatus, type UNKNOWN_FUTURE_VALUE } from './status.js';
 
@@ -34,7 +34,7 @@ export interface Statistics {
  */
 export class OperationOverview {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'admin' | 'statistics'>,
     private readonly clock: Clock,
   ) {}
 

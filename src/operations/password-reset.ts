@@ -1,11 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { refusePersonalAccounts, type Target } from '../auth/permissions.js';
-import type { Principal } from '../auth/principal.js';
-import { GraphError } from '../errors.js';
-import type { OperationStore } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
+import { DomainError } from './domain-error.js';
 import type { LongRunningOperation, Owner } from './long-running-operation.js';
+import type { OperationStore } from './ports/operation-store.js';
 import { retryAfterSeconds } from './schedule.js';
 
 /** Graph gives every user's password method this one id; any other id names no password method. */
@@ -38,24 +36,6 @@ export interface PasswordResetStarted {
   readonly generatedPassword?: string;
   /** Seconds until the operation's first step, for the 202's `Retry-After`. */
   readonly retryAfterSeconds: number;
-}
-
-const PERMISSION = 'UserAuthenticationMethod.ReadWrite.All';
-
-/**
- * `resetPassword`'s own rule, stricter than the operations': a delegated token with
- * `UserAuthenticationMethod.ReadWrite.All`, for another user than the caller. Graph supports no
- * application permission for it, and a user cannot reset their own password through it.
- */
-export function authorizePasswordReset(principal: Principal, target: Target): void {
-  refusePersonalAccounts(principal);
-  if (principal.kind === 'application') {
-    throw new GraphError('forbidden', `Resetting a password is not supported with application permissions; it needs a delegated token with ${PERMISSION}.`);
-  }
-  if (!principal.scopes.has(PERMISSION)) throw new GraphError('forbidden');
-  if (target !== 'other') {
-    throw new GraphError('forbidden', 'A user cannot reset their own password with resetPassword; it resets the passwords of other users only.');
-  }
 }
 
 /**
@@ -116,16 +96,16 @@ export class PasswordResets {
 export function readResetBody(body: unknown): string | undefined {
   if (body === undefined) return undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GraphError('badRequest', 'The request body must be a JSON object.');
+    throw new DomainError('malformed', 'The request body must be a JSON object.');
   }
   for (const name of Object.keys(body)) {
     if (name !== 'newPassword') {
-      throw new GraphError('invalidProperty', `The parameter '${name}' in the request payload is not a valid parameter for the operation 'resetPassword'.`);
+      throw new DomainError('unknownProperty', `The parameter '${name}' in the request payload is not a valid parameter for the operation 'resetPassword'.`);
     }
   }
   const { newPassword } = body as { newPassword?: unknown };
   if (newPassword === undefined) return undefined;
-  if (typeof newPassword !== 'string') throw new GraphError('invalidValue', "The parameter 'newPassword' must be a string.");
+  if (typeof newPassword !== 'string') throw new DomainError('invalidValue', "The parameter 'newPassword' must be a string.");
   return newPassword;
 }
 

@@ -1,6 +1,6 @@
-import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Ticks } from './date-time-offset.js';
+import type { Store } from './ports/store.js';
 import { advanceEveryDue } from './schedule.js';
 
 export interface RetentionOptions {

@@ -1,8 +1,8 @@
-import type { AdminStore, OwnedOperation } from '../store/admin-store.js';
-import type { OperationStore, OrderKey } from '../store/store.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
 import { filterProperties, type Filter } from './filter.js';
 import type { LongRunningOperation, OperationProperty, Owner } from './long-running-operation.js';
+import type { AdminStore, OwnedOperation } from './ports/admin-store.js';
+import type { OperationStore, OrderKey } from './ports/operation-store.js';
 import { isTerminal } from './status.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { GraphError } from '../errors.js';
 import { envelope } from '../graph/error-envelope.js';
+import { GraphError } from '../graph/errors.js';
 import { GRAPH_JSON } from '../graph/response-headers.js';
 
 /**

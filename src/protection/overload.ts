@@ -1,6 +1,6 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
 
 export interface OverloadOptions {
   /** Event-loop delay (ms) above which requests are turned away; 0 turns the check off. */

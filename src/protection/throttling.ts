@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
 
 /** `max` requests per `windowSeconds`. */
 export interface RateLimit {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
-import { GraphError } from '../errors.js';
 import { readBatch, type BatchRequest } from '../graph/batch.js';
 import { errorBody } from '../graph/error-envelope.js';
+import { GraphError } from '../graph/errors.js';
 import type { ApiVersion } from '../graph/odata-context.js';
 import { originHeader, requestOrigin } from '../graph/request-origin.js';
 import { GRAPH_JSON } from '../graph/response-headers.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { GraphError } from '../errors.js';
+import { GraphError } from '../graph/errors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 

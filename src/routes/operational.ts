@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Store } from '../store/store.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /**
@@ -8,12 +7,18 @@ import { methodNotAllowed } from './method-not-allowed.js';
  * (the database answers too: readiness, so a balancer stops sending requests an instance cannot serve) and
  * `/metrics` (Prometheus). No token: these carry no operation data; keep them off the public listener.
  */
-export async function operationalRoutes(app: FastifyInstance, options: { store: Store; metrics: Registry }): Promise<void> {
+export interface OperationalRoutesOptions {
+  /** Resolves when the database answers: the readiness check. */
+  readonly ready: () => Promise<void>;
+  readonly metrics: Registry;
+}
+
+export async function operationalRoutes(app: FastifyInstance, options: OperationalRoutesOptions): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     try {
-      await options.store.ping();
+      await options.ready();
       return { status: 'ready' };
     } catch (error) {
       request.log.warn({ err: error }, 'database not reachable');

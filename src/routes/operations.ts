@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authorize, type Access } from '../auth/permissions.js';
+import { authorize, targetOf, type Access } from '../auth/permissions.js';
 import { ODATA_TYPE, operationJson } from '../graph/entity-json.js';
+import { countOptions, itemOptions, listOptions, type PageLimits } from '../graph/list-options.js';
 import { operationsContext, type ApiVersion } from '../graph/odata-context.js';
 import { etagOf, ifMatch, ifNoneMatchHits } from '../graph/preconditions.js';
 import { parsePrefer, preferenceApplied, type Preferences } from '../graph/prefer.js';
-import { countOptions, itemOptions, listOptions, type PageLimits } from '../graph/list-options.js';
 import type { RawQuery } from '../graph/query-options.js';
 import { requestOrigin } from '../graph/request-origin.js';
 import { encodeSkipToken } from '../graph/skiptoken.js';
@@ -36,7 +36,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   /** The user the path names, after the caller's permission for `access` to that user is checked. */
   async function addressed(request: Request, access: Access): Promise<AddressedUser> {
     const principal = request.principal;
-    authorize(principal, access, users.target(principal, request.params.userKey));
+    authorize(principal, access, targetOf(principal, request.params.userKey));
     return users.resolve(principal, request.params.userKey);
   }
 

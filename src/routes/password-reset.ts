@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GraphError } from '../errors.js';
+import { authorizePasswordReset, targetOf } from '../auth/permissions.js';
+import { GraphError } from '../graph/errors.js';
 import type { ApiVersion } from '../graph/odata-context.js';
 import { requestOrigin } from '../graph/request-origin.js';
-import { authorizePasswordReset, PASSWORD_METHOD_ID, type PasswordResets } from '../operations/password-reset.js';
+import { PASSWORD_METHOD_ID, type PasswordResets } from '../operations/password-reset.js';
 import type { UserResolver } from '../users/user-resolver.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -45,7 +46,7 @@ export async function passwordResetRoutes(app: FastifyInstance, options: Passwor
       // Never a 202 for a reset nobody will make: a client would tell its user a password was changed.
       if (resets === undefined) throw new GraphError('notSupported', RESETS_NOT_SIMULATED);
       const { principal } = request;
-      authorizePasswordReset(principal, users.target(principal, request.params.userKey));
+      authorizePasswordReset(principal, targetOf(principal, request.params.userKey));
       const user = await users.resolve(principal, request.params.userKey);
       if (request.params.methodId.toLowerCase() !== PASSWORD_METHOD_ID) {
         throw new GraphError('itemNotFound', `The password authentication method '${request.params.methodId}' does not exist.`);

@@ -1,5 +1,5 @@
 import type { Owner } from '../operations/long-running-operation.js';
-import type { OperationWatch } from './store.js';
+import type { OperationWatch } from '../operations/ports/change-feed.js';
 
 /** The key of one operation in the watch tables: every part of the primary key, unambiguously joined. */
 export function watchKey(tenantId: string, userId: string, id: string): string {

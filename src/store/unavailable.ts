@@ -1,7 +1,9 @@
 /**
  * Whether an error means the database cannot serve right now (down, restarting, out of connections, busy),
- * as opposed to a fault in the request or in our code. Such requests are answered 503 with Retry-After,
- * so clients retry instead of giving up on a 500.
+ * as opposed to a fault in the request or in our code: the engines' judgement of their drivers' errors
+ * (either engine's, and the network's below them). `app.ts` hands it to the error handler, which answers
+ * such requests 503 with Retry-After, so clients retry instead of giving up on a 500; the protocol layer
+ * itself knows no engine.
  */
 export function isStoreUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../config.js';
-import type { NamedUser, UserDirectory } from '../store/store.js';
+import { InvalidInput } from '../operations/domain-error.js';
+import type { NamedUser, UserDirectory } from '../operations/ports/user-directory.js';
+import { isGuid } from './object-id.js';
 
 /** The tenant of the emulator's users when nobody names one. */
 export const DEV_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -27,17 +28,15 @@ export async function ensureUser(directory: UserDirectory, tenantId: string, use
   return user;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Reads a users file (`[{"id","userPrincipalName","tenantId"?}]`) into the directory; bad files are a ConfigError. */
+/** Reads a users file (`[{"id","userPrincipalName","tenantId"?}]`) into the directory; a bad file is {@link InvalidInput}. */
 export async function seedUsers(directory: UserDirectory, file: string): Promise<number> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`Cannot read the users file ${file}: ${(error as Error).message}`);
+    throw new InvalidInput(`Cannot read the users file ${file}: ${(error as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw new ConfigError(`The users file ${file} must hold a JSON array of users.`);
+  if (!Array.isArray(parsed)) throw new InvalidInput(`The users file ${file} must hold a JSON array of users.`);
   const users = parsed.map((entry, i) => seedUser(entry, `${file}[${i}]`));
   for (const user of users) await directory.upsert(user);
   return users.length;
@@ -45,10 +44,10 @@ export async function seedUsers(directory: UserDirectory, file: string): Promise
 
 function seedUser(entry: unknown, where: string): NamedUser {
   const { id, userPrincipalName, tenantId = DEV_TENANT_ID } = (entry ?? {}) as Record<string, unknown>;
-  if (typeof id !== 'string' || !GUID.test(id)) throw new ConfigError(`${where}: "id" must be a GUID.`);
+  if (typeof id !== 'string' || !isGuid(id)) throw new InvalidInput(`${where}: "id" must be a GUID.`);
   if (typeof userPrincipalName !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(userPrincipalName)) {
-    throw new ConfigError(`${where}: "userPrincipalName" must look like name@domain.`);
+    throw new InvalidInput(`${where}: "userPrincipalName" must look like name@domain.`);
   }
-  if (typeof tenantId !== 'string' || !GUID.test(tenantId)) throw new ConfigError(`${where}: "tenantId" must be a GUID.`);
+  if (typeof tenantId !== 'string' || !isGuid(tenantId)) throw new InvalidInput(`${where}: "tenantId" must be a GUID.`);
   return { tenantId: tenantId.toLowerCase(), id: id.toLowerCase(), userPrincipalName };
 }

@@ -1,11 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../auth/principal.js';
-import type { Target } from '../auth/permissions.js';
-import { GraphError } from '../errors.js';
+import { DomainError } from '../operations/domain-error.js';
 import type { Owner } from '../operations/long-running-operation.js';
-import type { DirectoryUser, UserDirectory } from '../store/store.js';
+import type { DirectoryUser, UserDirectory } from '../operations/ports/user-directory.js';
+import { isGuid } from './object-id.js';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The caller, as far as the directory cares: a signed-in user (a delegated token: its object id and, when
+ * the token carries one, its UPN) or an application, in a tenant. `auth/principal.ts`'s `Principal` is one.
+ */
+export type Caller =
+  | { readonly kind: 'delegated'; readonly tenantId: string; readonly userId: string; readonly userPrincipalName: string | undefined }
+  | { readonly kind: 'application'; readonly tenantId: string };
 
 /**
  * How many users a process remembers having written: the active users of a large tenant, in well under a
@@ -37,7 +42,7 @@ export class UserResolver {
    * checked never writes again, so two live tokens naming different UPNs for one user (around a rename) do
    * not take turns rewriting it.
    */
-  private confirmed = new WeakSet<Principal>();
+  private confirmed = new WeakSet<Caller>();
 
   constructor(
     private readonly directory: UserDirectory,
@@ -47,15 +52,15 @@ export class UserResolver {
   }
 
   /** Records the signed-in user of a delegated token; `undefined` (nothing to wait for) when already recorded. */
-  remember(principal: Principal): Promise<void> | undefined {
-    if (principal.kind !== 'delegated' || principal.userPrincipalName === undefined || this.confirmed.has(principal)) return undefined;
-    const key = `${principal.tenantId}/${principal.userId}`;
-    const userPrincipalName = principal.userPrincipalName;
+  remember(caller: Caller): Promise<void> | undefined {
+    if (caller.kind !== 'delegated' || caller.userPrincipalName === undefined || this.confirmed.has(caller)) return undefined;
+    const key = `${caller.tenantId}/${caller.userId}`;
+    const userPrincipalName = caller.userPrincipalName;
     const confirmed = this.confirmed;
-    if (this.remembered.get(key) === userPrincipalName) return void confirmed.add(principal);
-    return this.directory.upsert({ tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName }).then(() => {
+    if (this.remembered.get(key) === userPrincipalName) return void confirmed.add(caller);
+    return this.directory.upsert({ tenantId: caller.tenantId, id: objectId(caller.userId), userPrincipalName }).then(() => {
       this.remembered.set(key, userPrincipalName);
-      confirmed.add(principal);
+      confirmed.add(caller);
     });
   }
 
@@ -65,25 +70,15 @@ export class UserResolver {
     this.confirmed = new WeakSet();
   }
 
-  /** Whether the path names the caller; answered from the token alone, so a 403 never needs a lookup. */
-  target(principal: Principal, userKey: string | undefined): Target {
-    if (userKey === undefined) return 'me';
-    if (principal.kind !== 'delegated') return 'other';
-    const isSelf =
-      userKey.toLowerCase() === principal.userId.toLowerCase() ||
-      userKey.toLowerCase() === principal.userPrincipalName?.toLowerCase();
-    return isSelf ? 'self' : 'other';
-  }
-
-  async resolve(principal: Principal, userKey: string | undefined): Promise<AddressedUser> {
+  async resolve(caller: Caller, userKey: string | undefined): Promise<AddressedUser> {
     if (userKey === undefined) {
-      if (principal.kind !== 'delegated') throw new GraphError('forbidden', '/me request is only valid with delegated authentication flow.');
-      const userId = objectId(principal.userId);
-      return { owner: { tenantId: principal.tenantId, userId }, contextKey: userId };
+      if (caller.kind !== 'delegated') throw new DomainError('noSignedInUser', '/me request is only valid with delegated authentication flow.');
+      const userId = objectId(caller.userId);
+      return { owner: { tenantId: caller.tenantId, userId }, contextKey: userId };
     }
-    const user = await this.lookUp(principal, userKey);
+    const user = await this.lookUp(caller, userKey);
     if (user === undefined) {
-      throw new GraphError(
+      throw new DomainError(
         'userNotFound',
         `Resource '${userKey}' does not exist or one of its queried reference-property objects are not present.`,
       );
@@ -91,14 +86,21 @@ export class UserResolver {
     return { owner: { tenantId: user.tenantId, userId: user.id }, contextKey: userKey };
   }
 
-  private async lookUp(principal: Principal, userKey: string): Promise<DirectoryUser | undefined> {
-    if (this.target(principal, userKey) === 'self' && principal.kind === 'delegated') {
-      return { tenantId: principal.tenantId, id: objectId(principal.userId), userPrincipalName: principal.userPrincipalName ?? userKey };
+  private async lookUp(caller: Caller, userKey: string): Promise<DirectoryUser | undefined> {
+    if (caller.kind === 'delegated' && namesCaller(caller, userKey)) {
+      return { tenantId: caller.tenantId, id: objectId(caller.userId), userPrincipalName: caller.userPrincipalName ?? userKey };
     }
-    return GUID.test(userKey)
-      ? this.directory.findById(principal.tenantId, objectId(userKey))
-      : this.directory.findByUserPrincipalName(principal.tenantId, userKey);
+    return isGuid(userKey)
+      ? this.directory.findById(caller.tenantId, objectId(userKey))
+      : this.directory.findByUserPrincipalName(caller.tenantId, userKey);
   }
+}
+
+/** Whether `userKey` names the caller: a signed-in user's object id or UPN (case-insensitively); an app is named by neither. */
+export function namesCaller(caller: Caller, userKey: string): boolean {
+  if (caller.kind !== 'delegated') return false;
+  const key = userKey.toLowerCase();
+  return key === caller.userId.toLowerCase() || key === caller.userPrincipalName?.toLowerCase();
 }
 
 /** Object ids are GUIDs, which compare case-insensitively: one spelling is kept everywhere. */

@@ -1,52 +1,30 @@
 import type { FastifyInstance } from 'fastify';
+import type { EmulatorClock } from '../../emulator/emulator-clock.js';
 import { formatIsoDuration, parseIsoDuration } from '../../emulator/iso-duration.js';
-import { GraphError } from '../../errors.js';
-import type { AdjustableClock } from '../../operations/clock.js';
+import { GraphError } from '../../graph/errors.js';
 import { formatDateTimeOffset, MAX_TICKS, parseDateTimeOffset, TICKS_PER_SECOND, type Ticks } from '../../operations/date-time-offset.js';
-import type { Store } from '../../store/store.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-
-export interface ClockRoutesOptions {
-  readonly clock: AdjustableClock;
-  readonly store: Store;
-  /**
-   * Runs once the clock has moved, either way: the steps that came due and the retention purge are written,
-   * so a test need not wait for their next round, and figures computed at the old time are dropped.
-   */
-  readonly moved: () => Promise<void>;
-}
 
 /**
  * Emulator (`--emulator-clock`): `GET /admin/clock`, `POST /admin/clock` (`{"advanceBy": "PT5M"}` or
  * `{"now": "<DateTimeOffset>"}`, forwards only) and `DELETE /admin/clock` (back to system time, only
  * while no operation is stored, since every stored date may be past it).
  */
-export async function adminClockRoutes(app: FastifyInstance, options: ClockRoutesOptions): Promise<void> {
-  const { clock, store } = options;
+export async function adminClockRoutes(app: FastifyInstance, options: { readonly clock: EmulatorClock }): Promise<void> {
+  const { clock } = options;
   const state = () => ({ now: formatDateTimeOffset(clock.now()), offset: formatIsoDuration(clock.offset) });
 
   app.get('/clock', async () => state());
 
   app.post('/clock', async (request) => {
     const move = readMove(request.body, clock.now());
-    if ('by' in move) clock.advanceBy(move.by);
-    else clock.advanceTo(move.to);
-    await options.moved();
+    if ('by' in move) await clock.advanceBy(move.by);
+    else await clock.advanceTo(move.to);
     return state();
   });
 
   app.delete('/clock', async () => {
-    if (clock.offset === 0n) return state();
-    const stored = Object.values((await store.statistics()).operationsByStatus).reduce((sum, n) => sum + n, 0);
-    if (stored > 0) {
-      throw new GraphError(
-        'conflict',
-        `The clock runs ${formatIsoDuration(clock.offset)} ahead of system time and ${stored} stored operations are dated by it: ` +
-          'going back would run their schedules and finish times backwards. Delete them first (POST /admin/reset), or restart the process.',
-      );
-    }
-    clock.reset();
-    await options.moved();
+    await clock.backToSystemTime();
     return state();
   });
 

@@ -1,19 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isStorable } from '../../emulator/state.js';
-import { GraphError } from '../../errors.js';
 import { operationJson } from '../../graph/entity-json.js';
+import { GraphError } from '../../graph/errors.js';
 import type { RawQuery } from '../../graph/query-options.js';
 import { requestOrigin } from '../../graph/request-origin.js';
 import { MAX_TICKS, MIN_TICKS } from '../../operations/date-time-offset.js';
 import type { OperationOverview } from '../../operations/overview.js';
+import type { AdminCursor, AdminListQuery, ListedOperation, UserKey } from '../../operations/ports/admin-store.js';
 import { parseStatus, UNKNOWN_FUTURE_VALUE } from '../../operations/status.js';
-import type { AdminCursor, AdminListQuery, ListedOperation, UserKey } from '../../store/admin-store.js';
+import { isGuid } from '../../users/object-id.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { parameter, wholeNumber } from './query.js';
 
 const DEFAULT_TOP = 50;
 const MAX_TOP = 500;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** As long as a path segment may be on Graph's routes: a UPN or an object id. */
 const MAX_USER_KEY = 512;
 
@@ -62,7 +62,7 @@ function readUser(text: string | undefined): UserKey | undefined {
   if (text === '' || text.length > MAX_USER_KEY) {
     throw new GraphError('invalidQuery', `Invalid value for 'user': expected an object id or a userPrincipalName of at most ${MAX_USER_KEY} characters.`);
   }
-  return GUID.test(text) ? { id: text.toLowerCase() } : { userPrincipalName: text };
+  return isGuid(text) ? { id: text.toLowerCase() } : { userPrincipalName: text };
 }
 
 /** The query of the next page: the same filters and size, the cursor after this page's last row. */

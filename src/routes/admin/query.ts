@@ -1,5 +1,5 @@
 import { isStorable } from '../../emulator/state.js';
-import { GraphError } from '../../errors.js';
+import { GraphError } from '../../graph/errors.js';
 import type { RawQuery } from '../../graph/query-options.js';
 
 /**

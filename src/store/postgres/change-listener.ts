@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Owner } from '../../operations/long-running-operation.js';
+import type { ChangeFeed, OperationWatch } from '../../operations/ports/change-feed.js';
 import { LocalWatches, watchKey } from '../local-watches.js';
-import type { ChangeFeed, OperationWatch } from '../store.js';
 
 /** The channel writers notify on; the payload is `[schema, tenant_id, user_id, id]` as JSON. */
 const CHANGE_CHANNEL = 'graph_lro_operation_changed';

@@ -13,7 +13,9 @@ export interface Migration {
 export const MIGRATION_LOCK_KEY = 0x67726170686c726fn;
 
 /**
- * Append only: a released migration is never edited, because databases in the field already ran it.
+ * Append only: a released migration is never edited, because databases in the field already ran it. A
+ * number means the same change as SQLite's migration of that number (`store/sqlite/migrations.ts`); where
+ * PostgreSQL needs none an empty one stands in. `test/store/schema-parity.test.ts` checks both.
  *
  * Citus: nothing here needs a sequence, a cross-table foreign key or a constraint that spans users, so the
  * schema distributes as is (run once by an operator, after the first migration):
@@ -154,6 +156,14 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER COLUMN upn_lower DROP NOT NULL,
         ADD CONSTRAINT users_upn_whole CHECK ((user_principal_name IS NULL) = (upn_lower IS NULL)) NOT VALID;
     `,
+  },
+  {
+    version: 7,
+    name: 'whole schedules',
+    // SQLite's migration of this number adds the CHECK this schema has had since migration 3
+    // (operations_schedule_whole): nothing to do here. Kept so that a number means the same change on both
+    // engines.
+    sql: '',
   },
 ];
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { QueryResultRow } from 'pg';
-import type { AdminStore } from '../admin-store.js';
+import type { AdminStore } from '../../operations/ports/admin-store.js';
 import {
   adminListSql,
   allDueSql,
@@ -11,12 +11,12 @@ import {
   insertUsersSql,
   listedFromRow,
   ownedFromRow,
-  userFromRow,
   usersPageSql,
   type ListedRow,
   type OwnedRow,
 } from '../sql/admin-query.js';
 import { POSTGRES, type SqlQuery } from '../sql/operation-query.js';
+import { userFromRow, type UserRow } from '../sql/user-query.js';
 
 /**
  * The admin store on PostgreSQL. Its statements read across owners (on Citus, every shard): they serve an
@@ -33,7 +33,7 @@ export function postgresAdminStore(pool: pg.Pool): AdminStore {
     countCreated: async (start, bucketTicks, buckets) =>
       (await rows<Parameters<typeof createdCountFromRow>[0]>(createdCountSql(POSTGRES, start, bucketTicks, buckets))).map(createdCountFromRow),
     listDue: async (now, limit) => (await arrays<OwnedRow>(allDueSql(POSTGRES, now, limit))).map(ownedFromRow),
-    listUsers: async (after, limit) => (await rows<Parameters<typeof userFromRow>[0]>(usersPageSql(POSTGRES, after, limit))).map(userFromRow),
+    listUsers: async (after, limit) => (await rows<UserRow>(usersPageSql(POSTGRES, after, limit))).map(userFromRow),
     replace: async (operations, users) => {
       const client = await pool.connect();
       let broken: Error | undefined;

@@ -1,24 +1,30 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
-import { statusValue } from '../../operations/status.js';
+import type { OperationStore } from '../../operations/ports/operation-store.js';
+import type { Store } from '../../operations/ports/store.js';
+import type { DirectoryUser, NamedUser, UserDirectory } from '../../operations/ports/user-directory.js';
 import {
+  COUNT_BY_STATUS_SQL,
   countSql,
   dueSql,
-  insertValues,
+  insertParameters,
+  insertStatement,
   listSql,
-  OPEN_STATUS_LIST,
   OPERATION_COLUMNS,
   operationFromRow,
   patchParameters,
   patchStatement,
   patchValues,
   POSTGRES,
+  purgeStatement,
+  updateParameters,
+  updateStatement,
   type OperationColumns,
   type OperationRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
+import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
 import { countsByStatus } from '../status-counts.js';
-import type { DirectoryUser, NamedUser, OperationStore, Store, UserDirectory } from '../store.js';
 import { notifyingDelete, notifyingUpdate, PostgresChangeFeed } from './change-listener.js';
 import { migrate, quoteIdentifier } from './migrations.js';
 import { postgresAdminStore } from './postgres-admin.js';
@@ -131,30 +137,24 @@ const TYPES: CustomTypesConfig = {
 
 const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
 
+const INSERT = insertStatement(POSTGRES);
+const UPDATE = updateStatement(POSTGRES);
+const PURGE = purgeStatement(POSTGRES);
+const USERS = userStatements(POSTGRES);
+
 /**
  * The hot single-row statements, named: PostgreSQL parses and plans each once per connection. Their text
  * never changes for a name (`pg` refuses a name reused with other text). Listings and counts, whose text
  * varies with the query's shape, get theirs from {@link StatementNames}.
  */
 const STATEMENTS = {
-  insert: {
-    name: 'graph-lro/operations/insert',
-    text: `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-  },
+  insert: { name: 'graph-lro/operations/insert', text: INSERT.text },
   get: { name: 'graph-lro/operations/get', text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${OWNED_ID}` },
   // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
   // answers the row this UPDATE wrote. A writer that waited on the row lock re-checks both guards against
   // the committed row, so of racing writers at one version exactly one wins, and a finished row stays so.
   // The same statement tells the row's watchers (`Prefer: wait`), if it has any, that it changed.
-  update: {
-    name: 'graph-lro/operations/update',
-    text: notifyingUpdate(`UPDATE operations
-           SET last_action_ticks = $4, status = $5, status_detail = $6, resource_location = $7, finished_ticks = $9,
-               version = version + 1
-           WHERE ${OWNED_ID} AND version = $8 AND status IN (${OPEN_STATUS_LIST})
-           RETURNING ${OPERATION_COLUMNS}`),
-  },
+  update: { name: 'graph-lro/operations/update', text: notifyingUpdate(UPDATE.text) },
   // PATCH in one statement (see `patchStatement`), telling the row's watchers too.
   patch: { name: 'graph-lro/operations/patch', text: notifyingUpdate(patchStatement(POSTGRES)) },
   delete: {
@@ -165,23 +165,12 @@ const STATEMENTS = {
     name: 'graph-lro/operations/delete-at-version',
     text: notifyingDelete(`${OWNED_ID} AND version = $4`),
   },
-  // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
-  purgeFinished: {
-    name: 'graph-lro/operations/purge-finished',
-    text: `DELETE FROM operations WHERE (user_id, tenant_id, id) IN
-             (SELECT user_id, tenant_id, id FROM operations WHERE finished_ticks < $1 ORDER BY finished_ticks LIMIT $2)`,
-  },
+  purgeFinished: { name: 'graph-lro/operations/purge-finished', text: PURGE.text },
   insertSecret: { name: 'graph-lro/secrets/insert', text: 'INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING' },
   selectSecret: { name: 'graph-lro/secrets/select', text: 'SELECT value FROM secrets WHERE name = $1' },
-  countByStatus: { name: 'graph-lro/operations/count-by-status', text: 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status' },
-  userById: {
-    name: 'graph-lro/users/by-id',
-    text: 'SELECT tenant_id, id, user_principal_name FROM users WHERE tenant_id = $1 AND id = $2',
-  },
-  userByUpn: {
-    name: 'graph-lro/users/by-upn',
-    text: 'SELECT tenant_id, id, user_principal_name FROM users WHERE tenant_id = $1 AND upn_lower = $2',
-  },
+  countByStatus: { name: 'graph-lro/operations/count-by-status', text: COUNT_BY_STATUS_SQL },
+  userById: { name: 'graph-lro/users/by-id', text: USERS.byId.text },
+  userByUpn: { name: 'graph-lro/users/by-upn', text: USERS.byUpn.text },
   // Upserts that claim one UPN take turns, as SQLite's writers do: otherwise two could each release the UPN
   // and then collide on inserting it. Keyed by a hash of (tenant, UPN); a collision only makes two
   // unrelated upserts wait for each other. The lock is the connection's node's (on Citus, the coordinator's).
@@ -193,17 +182,8 @@ const STATEMENTS = {
     name: 'graph-lro/users/lock-rows',
     text: 'SELECT 1 FROM users WHERE tenant_id = $1 AND (id = $2 OR upn_lower = $3) ORDER BY id FOR UPDATE',
   },
-  // The UPN's previous holder goes first, or the UNIQUE (tenant_id, upn_lower) constraint would refuse the move.
-  // It loses the UPN but keeps its row: a token may rename a user, never delete one.
-  releaseUpn: {
-    name: 'graph-lro/users/release-upn',
-    text: 'UPDATE users SET user_principal_name = NULL, upn_lower = NULL WHERE tenant_id = $1 AND upn_lower = $2 AND id <> $3',
-  },
-  saveUser: {
-    name: 'graph-lro/users/save',
-    text: `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (tenant_id, id) DO UPDATE SET user_principal_name = excluded.user_principal_name, upn_lower = excluded.upn_lower`,
-  },
+  releaseUpn: { name: 'graph-lro/users/release-upn', text: USERS.releaseUpn.text },
+  saveUser: { name: 'graph-lro/users/save', text: USERS.save.text },
 } as const;
 
 type Statement = (typeof STATEMENTS)[keyof typeof STATEMENTS];
@@ -246,30 +226,11 @@ function operationStore(pool: pg.Pool): OperationStore {
 
   return {
     insert: async (owner, op) => {
-      // A plain INSERT: an existing id fails on the primary key (unique_violation) and is never overwritten.
-      await pool.query(
-        named(STATEMENTS.insert, insertValues(owner, op)),
-      );
+      await pool.query(named(STATEMENTS.insert, INSERT.values(insertParameters(owner, op))));
     },
     get: async (owner, id) => operationFromRow((await operationRows(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
     update: async (owner, next, expectedVersion) =>
-      operationFromRow(
-        (
-          await operationRows(
-            named(STATEMENTS.update, [
-              owner.tenantId,
-              owner.userId,
-              next.id,
-              next.lastActionDateTime,
-              statusValue(next.status),
-              next.statusDetail,
-              next.resourceLocation,
-              expectedVersion,
-              next.finishedAt,
-            ]),
-          )
-        )[0],
-      ),
+      operationFromRow((await operationRows(named(STATEMENTS.update, UPDATE.values(updateParameters(owner, next, expectedVersion)))))[0]),
     patch: async (owner, id, patch) =>
       operationFromRow((await operationRows(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch)))))[0]),
     delete: async (owner, id, expectedVersion) => {
@@ -284,14 +245,8 @@ function operationStore(pool: pg.Pool): OperationStore {
     // Named: its text is the same for every call, and a listing or count that depends on steps runs it first.
     listDue: async (owner, now, limit) =>
       (await operationRows({ name: 'graph-lro/operations/list-due', ...dueSql(POSTGRES, owner, now, limit) })).map((row) => operationFromRow(row)!),
-    purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, [before, limit]))).rowCount ?? 0,
+    purgeFinished: async (before, limit) => (await pool.query(named(STATEMENTS.purgeFinished, PURGE.values({ before, limit })))).rowCount ?? 0,
   };
-}
-
-interface UserRow {
-  readonly tenant_id: string;
-  readonly id: string;
-  readonly user_principal_name: string | null;
 }
 
 /**
@@ -309,18 +264,19 @@ const UPSERT_ATTEMPTS = 10;
 function userDirectory(pool: pg.Pool): UserDirectory {
   async function one(query: QueryConfig): Promise<DirectoryUser | undefined> {
     const row = (await pool.query<UserRow>(query)).rows[0];
-    return row && { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
+    return row && userFromRow(row);
   }
 
-  async function upsertOnce(client: PoolClient, user: DirectoryUser, upnLower: string | null): Promise<void> {
+  async function upsertOnce(client: PoolClient, user: UserParameters): Promise<void> {
+    const { tenantId, id, upnLower } = user;
     // A user recorded without a UPN claims none: there is nothing to take turns on and nobody to take it from.
     const claimsUpn = upnLower !== null;
     await client.query('BEGIN');
     try {
-      if (claimsUpn) await client.query(named(STATEMENTS.lockUpn, [user.tenantId, upnLower]));
-      await client.query(named(STATEMENTS.lockRows, [user.tenantId, user.id, upnLower]));
-      if (claimsUpn) await client.query(named(STATEMENTS.releaseUpn, [user.tenantId, upnLower, user.id]));
-      await client.query(named(STATEMENTS.saveUser, [user.tenantId, user.id, user.userPrincipalName, upnLower]));
+      if (claimsUpn) await client.query(named(STATEMENTS.lockUpn, [tenantId, upnLower]));
+      await client.query(named(STATEMENTS.lockRows, [tenantId, id, upnLower]));
+      if (claimsUpn) await client.query(named(STATEMENTS.releaseUpn, USERS.releaseUpn.values(user)));
+      await client.query(named(STATEMENTS.saveUser, USERS.save.values(user)));
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');
@@ -330,7 +286,7 @@ function userDirectory(pool: pg.Pool): UserDirectory {
 
   return {
     upsert: async (user) => {
-      const upnLower = user.userPrincipalName?.toLowerCase() ?? null;
+      const parameters = userParameters(user);
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
@@ -338,7 +294,7 @@ function userDirectory(pool: pg.Pool): UserDirectory {
         // as in SQLite.
         for (let attempt = 1; ; attempt++) {
           try {
-            await upsertOnce(client, user, upnLower);
+            await upsertOnce(client, parameters);
             return;
           } catch (error) {
             const retryable = error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? '');
@@ -353,9 +309,9 @@ function userDirectory(pool: pg.Pool): UserDirectory {
         client.release(broken);
       }
     },
-    findById: (tenantId, id) => one(named(STATEMENTS.userById, [tenantId, id])),
+    findById: (tenantId, id) => one(named(STATEMENTS.userById, USERS.byId.values({ tenantId, id }))),
     findByUserPrincipalName: async (tenantId, userPrincipalName) =>
       // Found by its UPN, so it has one.
-      (await one(named(STATEMENTS.userByUpn, [tenantId, userPrincipalName.toLowerCase()]))) as NamedUser | undefined,
+      (await one(named(STATEMENTS.userByUpn, USERS.byUpn.values({ tenantId, upnLower: userPrincipalName.toLowerCase() })))) as NamedUser | undefined,
   };
 }

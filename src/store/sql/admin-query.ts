@@ -1,7 +1,8 @@
+import type { AdminListQuery, CreatedCount, ListedOperation, OwnedOperation } from '../../operations/ports/admin-store.js';
+import type { DirectoryUser } from '../../operations/ports/user-directory.js';
 import { statusFromValue, statusValue } from '../../operations/status.js';
-import type { AdminListQuery, CreatedCount, ListedOperation, OwnedOperation } from '../admin-store.js';
-import type { DirectoryUser } from '../store.js';
 import { Builder, insertValues, OPEN_STATUS_LIST, OPERATION_COLUMNS, operationFromRow, type Dialect, type OperationColumns, type SqlQuery } from './operation-query.js';
+import { USER_COLUMNS, userParameters } from './user-query.js';
 
 /**
  * SQL of the admin store, shared by every engine: statements across owners (the dashboard, reset, export,
@@ -94,13 +95,9 @@ export function usersPageSql(dialect: Dialect, after: Pick<DirectoryUser, 'tenan
   const sql = new Builder(dialect);
   const where = after === undefined ? '' : `WHERE (tenant_id, id) > (${sql.bind(after.tenantId)}, ${sql.bind(after.id)})`;
   return {
-    text: `SELECT tenant_id, id, user_principal_name FROM users ${where} ORDER BY tenant_id, id LIMIT ${sql.bind(limit)}`,
+    text: `SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY tenant_id, id LIMIT ${sql.bind(limit)}`,
     values: sql.values,
   };
-}
-
-export function userFromRow(row: { tenant_id: string; id: string; user_principal_name: string | null }): DirectoryUser {
-  return { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
 }
 
 /** One multi-row INSERT of operations (at most {@link INSERT_CHUNK}), every value bound. */
@@ -113,10 +110,7 @@ export function insertOperationsSql(dialect: Dialect, rows: readonly OwnedOperat
 /** One multi-row INSERT of users into a directory just emptied. */
 export function insertUsersSql(dialect: Dialect, users: readonly DirectoryUser[]): SqlQuery {
   const sql = new Builder(dialect);
-  const tuples = users.map(
-    (user) =>
-      `(${[user.tenantId, user.id, user.userPrincipalName, user.userPrincipalName?.toLowerCase() ?? null].map((v) => sql.bind(v)).join(', ')})`,
-  );
+  const tuples = users.map(userParameters).map((user) => `(${[user.tenantId, user.id, user.userPrincipalName, user.upnLower].map((v) => sql.bind(v)).join(', ')})`);
   return { text: `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES ${tuples.join(', ')}`, values: sql.values };
 }
 

@@ -1,7 +1,7 @@
 import type { CompareOp, Filter, FilterValue, MatchFn } from '../../operations/filter.js';
-import type { LongRunningOperation, OperationChanges, OperationProperty, OperationSchedule, Owner } from '../../operations/long-running-operation.js';
+import type { LongRunningOperation, OperationProperty, OperationSchedule, Owner } from '../../operations/long-running-operation.js';
+import { totalOrder, type DirectPatch, type ListQuery, type OrderKey, type SortValue } from '../../operations/ports/operation-store.js';
 import { isTerminal, OPEN_STATUSES, OPERATION_STATUSES, statusFromValue, statusValue } from '../../operations/status.js';
-import type { ListQuery, OrderKey, SortValue } from '../store.js';
 
 /**
  * SQL for listing and counting one owner's operations, shared by every engine. Values only ever reach the
@@ -22,6 +22,8 @@ export interface Dialect {
   typed(placeholder: string, type: SqlType): string;
   /** Case-sensitive string tests of a column against a non-empty value; `value()` binds it (again). */
   readonly match: Readonly<Record<MatchFn, (column: string, value: () => string) => string>>;
+  /** The primary key of `operations`, in the order of the engine's own key (see the migrations). */
+  readonly operationKey: string;
 }
 
 export type SqlType = 'smallint' | 'integer' | 'bigint' | 'text';
@@ -39,6 +41,7 @@ export const SQLITE: Dialect = {
     endswith: (column, value) => `substr(${column}, -length(${value()})) = ${value()}`,
     contains: (column, value) => `instr(${column}, ${value()}) > 0`,
   },
+  operationKey: 'tenant_id, user_id, id',
 };
 
 export const POSTGRES: Dialect = {
@@ -53,6 +56,7 @@ export const POSTGRES: Dialect = {
     endswith: (column, value) => `right(${column}, length(${value()})) = ${value()}`,
     contains: (column, value) => `strpos(${column}, ${value()}) > 0`,
   },
+  operationKey: 'user_id, tenant_id, id',
 };
 
 interface Column {
@@ -134,40 +138,182 @@ function scheduleFromRow(row: OperationRow): OperationSchedule | undefined {
   return { runAt, finishAt, outcome, detail: row[11] ?? '', resourceLocation: row[12] };
 }
 
-/** The values of `tenant_id, user_id` and {@link OPERATION_COLUMNS}, in that order: one row of an INSERT. */
-export function insertValues(owner: Owner, op: LongRunningOperation): SortValue[] {
-  return [
-    owner.tenantId,
-    owner.userId,
-    op.id,
-    op.createdDateTime,
-    op.lastActionDateTime,
-    statusValue(op.status),
-    op.statusDetail,
-    op.resourceLocation,
-    op.version,
-    op.finishedAt,
-    ...scheduleColumns(op),
-  ];
+/**
+ * A statement whose text is built once per engine and whose values are named: each is bound once however
+ * often the text reads it, as SQLite's `@name` (the values go as an object) and as PostgreSQL's `$n`, `n`
+ * being the name's place in the statement's list (the values go as {@link NamedStatement.values}).
+ */
+export interface NamedStatement<Name extends string> {
+  readonly text: string;
+  /** The values in the order of PostgreSQL's `$n`. */
+  values(parameters: Readonly<Record<Name, SortValue>>): SortValue[];
 }
 
-/** The values of the schedule's columns (`run_at_ticks` … `outcome_location`), all NULL without a schedule. */
-export function scheduleColumns(operation: LongRunningOperation): [bigint | null, bigint | null, number | null, string | null, string | null] {
-  const schedule = operation.schedule;
-  if (!schedule) return [null, null, null, null, null];
-  return [schedule.runAt, schedule.finishAt, OUTCOMES.indexOf(schedule.outcome), schedule.detail, schedule.resourceLocation];
+/** `build` writes the text, asking `p` for each value's placeholder (with its SQL type, where given). */
+export function namedStatement<Name extends string>(
+  dialect: Dialect,
+  names: readonly Name[],
+  build: (p: (name: Name) => string) => string,
+  types?: Readonly<Partial<Record<Name, SqlType | undefined>>>,
+): NamedStatement<Name> {
+  const p = (name: Name) => {
+    const placeholder = dialect.parameter(name, names.indexOf(name) + 1);
+    const type = types?.[name];
+    return type === undefined ? placeholder : dialect.typed(placeholder, type);
+  };
+  return { text: build(p), values: (parameters) => names.map((name) => parameters[name]) };
 }
+
+/** One operation as an INSERT writes it: the values of `tenant_id, user_id` and {@link OPERATION_COLUMNS}. */
+export interface InsertParameters {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly id: string;
+  readonly createdTicks: bigint;
+  readonly lastActionTicks: bigint;
+  readonly status: number;
+  readonly statusDetail: string | null;
+  readonly resourceLocation: string | null;
+  readonly version: number;
+  readonly finishedTicks: bigint | null;
+  /** The schedule's columns, all NULL without one. */
+  readonly runAtTicks: bigint | null;
+  readonly finishAtTicks: bigint | null;
+  readonly outcome: number | null;
+  readonly outcomeDetail: string | null;
+  readonly outcomeLocation: string | null;
+}
+
+/** In the order of the INSERT's columns. */
+const INSERT_PARAMETERS: readonly (keyof InsertParameters)[] = [
+  'tenantId',
+  'userId',
+  'id',
+  'createdTicks',
+  'lastActionTicks',
+  'status',
+  'statusDetail',
+  'resourceLocation',
+  'version',
+  'finishedTicks',
+  'runAtTicks',
+  'finishAtTicks',
+  'outcome',
+  'outcomeDetail',
+  'outcomeLocation',
+];
+
+export function insertParameters(owner: Owner, op: LongRunningOperation): InsertParameters {
+  const schedule = op.schedule;
+  return {
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    id: op.id,
+    createdTicks: op.createdDateTime,
+    lastActionTicks: op.lastActionDateTime,
+    status: statusValue(op.status),
+    statusDetail: op.statusDetail,
+    resourceLocation: op.resourceLocation,
+    version: op.version,
+    finishedTicks: op.finishedAt,
+    runAtTicks: schedule?.runAt ?? null,
+    finishAtTicks: schedule?.finishAt ?? null,
+    outcome: schedule ? OUTCOMES.indexOf(schedule.outcome) : null,
+    outcomeDetail: schedule?.detail ?? null,
+    outcomeLocation: schedule?.resourceLocation ?? null,
+  };
+}
+
+/** The values of `tenant_id, user_id` and {@link OPERATION_COLUMNS}, in that order: one row of an INSERT. */
+export function insertValues(owner: Owner, op: LongRunningOperation): SortValue[] {
+  const parameters = insertParameters(owner, op);
+  return INSERT_PARAMETERS.map((name) => parameters[name]);
+}
+
+/** A plain INSERT of one operation: an existing id fails on the primary key and is never overwritten. Its values: {@link insertParameters}. */
+export function insertStatement(dialect: Dialect): NamedStatement<keyof InsertParameters> {
+  return namedStatement(
+    dialect,
+    INSERT_PARAMETERS,
+    (p) => `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS}) VALUES (${INSERT_PARAMETERS.map(p).join(', ')})`,
+  );
+}
+
+/** The values of `OperationStore.update`'s statement. */
+export interface UpdateParameters {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly id: string;
+  readonly lastActionTicks: bigint;
+  readonly status: number;
+  readonly statusDetail: string | null;
+  readonly resourceLocation: string | null;
+  readonly expectedVersion: number;
+  readonly finishedTicks: bigint | null;
+}
+
+export function updateParameters(owner: Owner, next: LongRunningOperation, expectedVersion: number): UpdateParameters {
+  return {
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    id: next.id,
+    lastActionTicks: next.lastActionDateTime,
+    status: statusValue(next.status),
+    statusDetail: next.statusDetail,
+    resourceLocation: next.resourceLocation,
+    expectedVersion,
+    finishedTicks: next.finishedAt,
+  };
+}
+
+/**
+ * `OperationStore.update` in one statement: the client-writable fields and the finish time, only while the
+ * version is still the expected one and the status still open, answering (RETURNING) the row it wrote.
+ * The schedule's columns are not written: an update keeps the stored schedule. Its values: {@link updateParameters}.
+ */
+export function updateStatement(dialect: Dialect): NamedStatement<keyof UpdateParameters> {
+  const names: readonly (keyof UpdateParameters)[] = [
+    'tenantId',
+    'userId',
+    'id',
+    'lastActionTicks',
+    'status',
+    'statusDetail',
+    'resourceLocation',
+    'expectedVersion',
+    'finishedTicks',
+  ];
+  return namedStatement(dialect, names, (p) =>
+    [
+      'UPDATE operations',
+      `SET last_action_ticks = ${p('lastActionTicks')}, status = ${p('status')}, status_detail = ${p('statusDetail')},`,
+      `resource_location = ${p('resourceLocation')}, finished_ticks = ${p('finishedTicks')}, version = version + 1`,
+      `WHERE tenant_id = ${p('tenantId')} AND user_id = ${p('userId')} AND id = ${p('id')}`,
+      `AND version = ${p('expectedVersion')} AND status IN (${OPEN_STATUS_LIST})`,
+      `RETURNING ${OPERATION_COLUMNS}`,
+    ].join(' '),
+  );
+}
+
+/**
+ * One batch of the oldest finished operations of any owner, deleted (`OperationStore.purgeFinished`): the
+ * partial index on `finished_ticks` finds them, the primary key (in the engine's column order) deletes them.
+ */
+export function purgeStatement(dialect: Dialect): NamedStatement<'before' | 'limit'> {
+  const key = dialect.operationKey;
+  return namedStatement(
+    dialect,
+    ['before', 'limit'],
+    (p) => `DELETE FROM operations WHERE (${key}) IN (SELECT ${key} FROM operations WHERE finished_ticks < ${p('before')} ORDER BY finished_ticks LIMIT ${p('limit')})`,
+  );
+}
+
+/** Stored operations by status, across owners: a full scan, for metrics and the admin API's figures (never a request path). */
+export const COUNT_BY_STATUS_SQL = 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status';
 
 export interface SqlQuery {
   readonly text: string;
   readonly values: SortValue[];
-}
-
-const ID_ASCENDING: OrderKey = { property: 'id', descending: false };
-
-/** Appends `id` when missing so ties have a fixed order and a keyset cursor names exactly one row. */
-export function totalOrder(orderBy: readonly OrderKey[]): readonly OrderKey[] {
-  return orderBy.some((key) => key.property === 'id') ? orderBy : [...orderBy, ID_ASCENDING];
 }
 
 /** `SELECT … WHERE owner AND filter AND after-cursor ORDER BY … LIMIT … [OFFSET …]`. */
@@ -214,15 +360,6 @@ export function dueSql(dialect: Dialect, owner: Owner, now: bigint, limit: numbe
     `(status = ${statusValue('notStarted')} OR finish_at_ticks <= ${sql.bind(now)})`,
   ];
   return { text: `SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${conditions.join(' AND ')} LIMIT ${sql.bind(limit)}`, values: sql.values };
-}
-
-/** A PATCH the store applies in one statement: see `OperationStore.patch`. */
-export interface DirectPatch {
-  readonly changes: OperationChanges;
-  /** The server's time: `lastActionDateTime` when the patch sets none, and the finish time. */
-  readonly now: bigint;
-  /** `If-Match` of one version; absent for none or `*` (any version of an existing row). */
-  readonly version?: number;
 }
 
 /**
@@ -312,11 +449,10 @@ const TERMINAL_STATUS_LIST = OPERATION_STATUSES.filter(isTerminal).map(statusVal
  * caller reads the row to tell the client why. Its values: {@link patchParameters}.
  */
 export function patchStatement(dialect: Dialect): string {
-  const p = (name: keyof PatchParameters) => {
-    const placeholder = dialect.parameter(name, PATCH_PARAMETERS.indexOf(name) + 1);
-    const type = PATCH_TYPES[name];
-    return type === undefined ? placeholder : dialect.typed(placeholder, type);
-  };
+  return namedStatement(dialect, PATCH_PARAMETERS, (p) => patchText(dialect, p), PATCH_TYPES).text;
+}
+
+function patchText(dialect: Dialect, p: (name: keyof PatchParameters) => string): string {
   const status = p('status');
   const set = [
     `status = COALESCE(${status}, status)`,

@@ -6,7 +6,16 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** Append only: a released migration is never edited, because databases in the field already ran it. */
+/** Every column of the operations table, in the table's order: what migration 7 copies. */
+const OPERATION_TABLE_COLUMNS =
+  'tenant_id, user_id, id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks, ' +
+  'run_at_ticks, finish_at_ticks, outcome, outcome_detail, outcome_location';
+
+/**
+ * Append only: a released migration is never edited, because databases in the field already ran it. A
+ * number means the same change as PostgreSQL's migration of that number (`store/postgres/migrations.ts`),
+ * where SQLite needs none an empty one stands in; `test/store/schema-parity.test.ts` checks both.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -71,18 +80,28 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'operation watchers',
+    // PostgreSQL's table of who waits on which operation (`Prefer: wait` across instances). SQLite needs
+    // none: one process owns the file, and its watches live in that process's memory. Kept so that a number
+    // means the same change on both engines. (Releases up to this one ran the indexes of migration 5 under
+    // this number; 5 finds them there.)
+    sql: '',
+  },
+  {
+    version: 5,
     name: 'reads across owners',
     // For the admin API, the only reader that crosses owners besides retention: its listing newest first
     // and its timeline by creation time (the key columns ride along, so the index orders whole keys), and
     // the open scheduled operations, whose due steps the dashboard and the retention purge write. The
-    // partial index holds only open scheduled rows: finishing an operation takes it out.
+    // partial index holds only open scheduled rows: finishing an operation takes it out. IF NOT EXISTS: a
+    // database of an earlier release made them under number 4.
     sql: `
-      CREATE INDEX operations_by_created_all ON operations (created_ticks, id);
-      CREATE INDEX operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
+      CREATE INDEX IF NOT EXISTS operations_by_created_all ON operations (created_ticks, id);
+      CREATE INDEX IF NOT EXISTS operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
     `,
   },
   {
-    version: 5,
+    version: 6,
     name: 'users without a UPN',
     // A user whose UPN moved to another user (a rename) keeps its row with no UPN, where it used to be
     // deleted. SQLite cannot drop NOT NULL, so the table is rebuilt, as SQLite's ALTER TABLE page says:
@@ -96,12 +115,56 @@ export const MIGRATIONS: readonly Migration[] = [
         upn_lower TEXT,
         PRIMARY KEY (tenant_id, id),
         UNIQUE (tenant_id, upn_lower),
-        CHECK ((user_principal_name IS NULL) = (upn_lower IS NULL))
+        CONSTRAINT users_upn_whole CHECK ((user_principal_name IS NULL) = (upn_lower IS NULL))
       );
       INSERT INTO users_rebuilt (tenant_id, id, user_principal_name, upn_lower)
         SELECT tenant_id, id, user_principal_name, upn_lower FROM users;
       DROP TABLE users;
       ALTER TABLE users_rebuilt RENAME TO users;
+    `,
+  },
+  {
+    version: 7,
+    name: 'whole schedules',
+    // The CHECK PostgreSQL has had since migration 3: a schedule is all there (run_at_ticks, finish_at_ticks
+    // and outcome set, running before finishing, outcome 0 or 1) or all NULL. SQLite cannot add a constraint
+    // to a table, so the table is rebuilt as SQLite's ALTER TABLE page says: the new table made, the rows
+    // copied, the old one dropped, the new one renamed into place and every index made again. Still WITHOUT
+    // ROWID, same columns in the same order; the constraints named as PostgreSQL names them. Nothing
+    // references the table, so foreign keys need no care.
+    sql: `
+      CREATE TABLE operations_rebuilt (
+        tenant_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        created_ticks INTEGER NOT NULL,
+        last_action_ticks INTEGER NOT NULL,
+        status INTEGER NOT NULL CONSTRAINT operations_status_check CHECK (status BETWEEN 0 AND 3),
+        status_detail TEXT,
+        resource_location TEXT,
+        version INTEGER NOT NULL,
+        finished_ticks INTEGER,
+        run_at_ticks INTEGER,
+        finish_at_ticks INTEGER,
+        outcome INTEGER,
+        outcome_detail TEXT,
+        outcome_location TEXT,
+        PRIMARY KEY (tenant_id, user_id, id),
+        CONSTRAINT operations_schedule_whole CHECK (
+          (run_at_ticks IS NULL) = (finish_at_ticks IS NULL) AND (run_at_ticks IS NULL) = (outcome IS NULL)
+          AND run_at_ticks <= finish_at_ticks AND outcome IN (0, 1)
+        )
+      ) WITHOUT ROWID;
+      INSERT INTO operations_rebuilt (${OPERATION_TABLE_COLUMNS}) SELECT ${OPERATION_TABLE_COLUMNS} FROM operations;
+      DROP TABLE operations;
+      ALTER TABLE operations_rebuilt RENAME TO operations;
+      CREATE INDEX operations_by_created ON operations (tenant_id, user_id, created_ticks, id);
+      CREATE INDEX operations_by_status ON operations (tenant_id, user_id, status, id);
+      CREATE INDEX operations_by_last_action ON operations (tenant_id, user_id, last_action_ticks, id);
+      CREATE INDEX operations_by_finished ON operations (finished_ticks) WHERE finished_ticks IS NOT NULL;
+      CREATE INDEX operations_by_schedule ON operations (tenant_id, user_id, run_at_ticks) WHERE run_at_ticks IS NOT NULL;
+      CREATE INDEX operations_by_created_all ON operations (created_ticks, id);
+      CREATE INDEX operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
     `,
   },
 ];

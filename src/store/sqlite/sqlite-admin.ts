@@ -1,6 +1,6 @@
 import type { Database as Connection } from 'better-sqlite3';
-import type { AdminStore, OwnedOperation } from '../admin-store.js';
-import type { DirectoryUser } from '../store.js';
+import type { AdminStore, OwnedOperation } from '../../operations/ports/admin-store.js';
+import type { DirectoryUser } from '../../operations/ports/user-directory.js';
 import {
   adminListSql,
   allDueSql,
@@ -11,12 +11,12 @@ import {
   insertUsersSql,
   listedFromRow,
   ownedFromRow,
-  userFromRow,
   usersPageSql,
   type ListedRow,
   type OwnedRow,
 } from '../sql/admin-query.js';
 import { SQLITE, type SqlQuery } from '../sql/operation-query.js';
+import { userFromRow, type UserRow } from '../sql/user-query.js';
 
 /** The admin store on SQLite: statements across owners, prepared per call (they are rare and their text varies). */
 export function sqliteAdminStore(db: Connection): AdminStore {
@@ -39,7 +39,7 @@ export function sqliteAdminStore(db: Connection): AdminStore {
     countCreated: async (start, bucketTicks, buckets) =>
       all<Parameters<typeof createdCountFromRow>[0]>(createdCountSql(SQLITE, start, bucketTicks, buckets)).map(createdCountFromRow),
     listDue: async (now, limit) => arrays<OwnedRow>(allDueSql(SQLITE, now, limit)).map(ownedFromRow),
-    listUsers: async (after, limit) => all<Parameters<typeof userFromRow>[0]>(usersPageSql(SQLITE, after, limit)).map(userFromRow),
+    listUsers: async (after, limit) => all<UserRow>(usersPageSql(SQLITE, after, limit)).map(userFromRow),
     // IMMEDIATE: the write lock is taken before the first DELETE, so no other writer slips in between.
     replace: async (operations, users) => replace.immediate(operations, users),
   };

@@ -1,24 +1,29 @@
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
-import type { LongRunningOperation, Owner } from '../../operations/long-running-operation.js';
-import { statusValue } from '../../operations/status.js';
+import type { OperationStore } from '../../operations/ports/operation-store.js';
+import type { SecretStore, Store } from '../../operations/ports/store.js';
+import type { DirectoryUser, NamedUser, UserDirectory } from '../../operations/ports/user-directory.js';
 import { LocalWatches } from '../local-watches.js';
-import { countsByStatus } from '../status-counts.js';
 import {
+  COUNT_BY_STATUS_SQL,
   countSql,
   dueSql,
+  insertParameters,
+  insertStatement,
   listSql,
-  OPEN_STATUS_LIST,
   OPERATION_COLUMNS,
   operationFromRow,
   patchParameters,
   patchStatement,
-  scheduleColumns,
+  purgeStatement,
   SQLITE,
+  updateParameters,
+  updateStatement,
   type OperationRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
-import type { DirectoryUser, NamedUser, OperationStore, SecretStore, Store, UserDirectory } from '../store.js';
+import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
+import { countsByStatus } from '../status-counts.js';
 import { migrate } from './migrations.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
 
@@ -43,7 +48,7 @@ export function openSqliteDatabase(path: string): Connection {
 export function openSqliteStore(options: { path: string }): Store {
   const db = openSqliteDatabase(options.path);
   const ping = db.prepare('SELECT 1');
-  const byStatus = reader<{ status: bigint; count: bigint }>(db, 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status');
+  const byStatus = reader<{ status: bigint; count: bigint }>(db, COUNT_BY_STATUS_SQL);
   // One process owns the database file, so its own writes are all the changes there are.
   const watches = new LocalWatches();
   return {
@@ -65,45 +70,28 @@ export function openSqliteStore(options: { path: string }): Store {
   };
 }
 
-
-const OWNED = 'tenant_id = @tenantId AND user_id = @userId';
-const OWNED_ID = `${OWNED} AND id = @id`;
-
 function operationStore(db: Connection, watches: LocalWatches): OperationStore {
-  const insert = db.prepare(
-    `INSERT INTO operations (tenant_id, user_id, ${OPERATION_COLUMNS})
-     VALUES (@tenantId, @userId, @id, @createdTicks, @lastActionTicks, @status, @statusDetail, @resourceLocation, @version, @finishedTicks,
-             @runAtTicks, @finishAtTicks, @outcome, @outcomeDetail, @outcomeLocation)`,
-  );
+  const insert = db.prepare(insertStatement(SQLITE).text);
   const select = operationReader(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE tenant_id = ? AND user_id = ? AND id = ?`);
   // UPDATE … RETURNING, one atomic statement, read with all(): better-sqlite3's get() resets the statement
   // before it reaches SQLITE_DONE, the point where SQLite runs its automatic WAL checkpoint, so the WAL would
   // grow without bound (measured: 91 MiB in 12 s); all() steps it to the end.
-  const update = operationReader(
-    db,
-    `UPDATE operations
-     SET last_action_ticks = @lastActionTicks, status = @status, status_detail = @statusDetail,
-         resource_location = @resourceLocation, finished_ticks = @finishedTicks, version = version + 1
-     WHERE ${OWNED_ID} AND version = @expectedVersion AND status IN (${OPEN_STATUS_LIST})
-     RETURNING ${OPERATION_COLUMNS}`,
-  );
+  const update = operationReader(db, updateStatement(SQLITE).text);
   // Read with all() too, for the same reason.
   const patchRow = operationReader(db, patchStatement(SQLITE));
-  const remove = db.prepare(`DELETE FROM operations WHERE ${OWNED_ID} AND (@expectedVersion IS NULL OR version = @expectedVersion)`);
-  const queries = new QueryStatements(db);
-  // One batch of the oldest finished rows, across owners, by the partial index on finished_ticks.
-  const purge = db.prepare(
-    `DELETE FROM operations WHERE (tenant_id, user_id, id) IN
-       (SELECT tenant_id, user_id, id FROM operations WHERE finished_ticks < @before ORDER BY finished_ticks LIMIT @limit)`,
+  const remove = db.prepare(
+    'DELETE FROM operations WHERE tenant_id = @tenantId AND user_id = @userId AND id = @id AND (@expectedVersion IS NULL OR version = @expectedVersion)',
   );
+  const queries = new QueryStatements(db);
+  const purge = db.prepare(purgeStatement(SQLITE).text);
 
   return {
     insert: async (owner, operation) => {
-      insert.run(operationParams(owner, operation));
+      insert.run(insertParameters(owner, operation));
     },
     get: async (owner, id) => operationFromRow(select.get(owner.tenantId, owner.userId, id)),
     update: async (owner, next, expectedVersion) => {
-      const updated = operationFromRow(update.all({ ...operationParams(owner, next), expectedVersion })[0]);
+      const updated = operationFromRow(update.all(updateParameters(owner, next, expectedVersion))[0]);
       if (updated) watches.signalOperation(owner, next.id);
       return updated;
     },
@@ -121,27 +109,6 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
     listDue: async (owner, now, limit) => queries.all(dueSql(SQLITE, owner, now, limit)).map((row) => operationFromRow(row)!),
     purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
-  };
-}
-
-function operationParams(owner: Owner, operation: LongRunningOperation): Record<string, unknown> {
-  const [runAtTicks, finishAtTicks, outcome, outcomeDetail, outcomeLocation] = scheduleColumns(operation);
-  return {
-    tenantId: owner.tenantId,
-    userId: owner.userId,
-    id: operation.id,
-    createdTicks: operation.createdDateTime,
-    lastActionTicks: operation.lastActionDateTime,
-    status: statusValue(operation.status),
-    statusDetail: operation.statusDetail,
-    resourceLocation: operation.resourceLocation,
-    version: operation.version,
-    finishedTicks: operation.finishedAt,
-    runAtTicks,
-    finishAtTicks,
-    outcome,
-    outcomeDetail,
-    outcomeLocation,
   };
 }
 
@@ -193,34 +160,21 @@ function secretStore(db: Connection): SecretStore {
   return { putIfAbsent: async (name, value) => putIfAbsent(name, value) };
 }
 
-interface UserRow {
-  readonly tenant_id: string;
-  readonly id: string;
-  readonly user_principal_name: string | null;
-}
-
 function userDirectory(db: Connection): UserDirectory {
-  const columns = 'tenant_id, id, user_principal_name';
-  const byId = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND id = @id`);
-  const byUpn = reader<UserRow>(db, `SELECT ${columns} FROM users WHERE tenant_id = @tenantId AND upn_lower = @upnLower`);
-  // The UPN's previous holder loses it but keeps its row: a token may rename a user, never delete one.
-  // (A NULL UPN equals nothing, so a user recorded without one takes nothing from anyone.)
-  const releaseUpn = db.prepare(
-    'UPDATE users SET user_principal_name = NULL, upn_lower = NULL WHERE tenant_id = @tenantId AND upn_lower = @upnLower AND id <> @id',
-  );
-  const save = db.prepare(
-    `INSERT INTO users (tenant_id, id, user_principal_name, upn_lower) VALUES (@tenantId, @id, @userPrincipalName, @upnLower)
-     ON CONFLICT (tenant_id, id) DO UPDATE SET user_principal_name = excluded.user_principal_name, upn_lower = excluded.upn_lower`,
-  );
-  // The UPN's previous holder goes first, or the UNIQUE (tenant_id, upn_lower) constraint would refuse the move.
-  const upsert = db.transaction((params: Record<string, unknown>) => {
+  const statements = userStatements(SQLITE);
+  const byId = reader<UserRow>(db, statements.byId.text);
+  const byUpn = reader<UserRow>(db, statements.byUpn.text);
+  const releaseUpn = db.prepare(statements.releaseUpn.text);
+  const save = db.prepare(statements.save.text);
+  // One transaction: the UPN's previous holder releases it, then this user takes it.
+  const upsert = db.transaction((params: UserParameters) => {
     releaseUpn.run(params);
     save.run(params);
   });
 
   return {
     upsert: async (user) => {
-      upsert({ ...user, upnLower: user.userPrincipalName?.toLowerCase() ?? null });
+      upsert(userParameters(user));
     },
     findById: async (tenantId, id) => fromUserRow(byId.get({ tenantId, id })),
     findByUserPrincipalName: async (tenantId, userPrincipalName) =>
@@ -230,5 +184,5 @@ function userDirectory(db: Connection): UserDirectory {
 }
 
 function fromUserRow(row: UserRow | undefined): DirectoryUser | undefined {
-  return row && { tenantId: row.tenant_id, id: row.id, userPrincipalName: row.user_principal_name };
+  return row && userFromRow(row);
 }

@@ -1,7 +1,7 @@
-import type { Ticks } from '../operations/date-time-offset.js';
-import type { LongRunningOperation, Owner } from '../operations/long-running-operation.js';
-import type { OperationStatus } from '../operations/status.js';
-import type { DirectoryUser } from './store.js';
+import type { Ticks } from '../date-time-offset.js';
+import type { LongRunningOperation, Owner } from '../long-running-operation.js';
+import type { OperationStatus } from '../status.js';
+import type { DirectoryUser } from './user-directory.js';
 
 /** An operation with the owner it belongs to: the admin API's unit, across tenants and users. */
 export interface OwnedOperation {

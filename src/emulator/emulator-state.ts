@@ -1,0 +1,84 @@
+import { cursorAfter } from '../operations/overview.js';
+import type { ListedOperation, OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
+import type { Store } from '../operations/ports/store.js';
+import type { DirectoryUser } from '../operations/ports/user-directory.js';
+import { operationStateJson, parseState, userJson } from './state.js';
+
+/** Rows read per statement while exporting, so an export never holds the whole table in memory. */
+const EXPORT_PAGE = 1_000;
+
+export interface EmulatorStateOptions {
+  /** What a reset returns to (the `--seed` file), beyond an empty set of operations. */
+  readonly seed?: StoreState;
+  /** Runs once a reset or an import has replaced the data: what was computed from the old data goes. */
+  readonly replaced?: () => void;
+  /** Runs once an import has replaced the users: what the process remembers of the old ones goes. */
+  readonly usersReplaced?: () => void;
+}
+
+/**
+ * The emulator's whole data set (`--emulator-state`): back to the seed, and out and in again in the one
+ * state format of `state.ts`. Every owner's data at once, through the store's admin port.
+ */
+export class EmulatorState {
+  constructor(
+    private readonly store: Pick<Store, 'users' | 'admin'>,
+    private readonly options: EmulatorStateOptions = {},
+  ) {}
+
+  /**
+   * Every operation goes; the users stay (tokens already minted keep naming known users), and the seed's
+   * operations and users come back: the state the service started from.
+   */
+  async reset(): Promise<void> {
+    const { seed } = this.options;
+    for (const user of seed?.users ?? []) await this.store.users.upsert(user);
+    await this.#replace(seed?.operations ?? []);
+  }
+
+  /**
+   * The state as JSON text, a page of rows at a time. Not a snapshot: rows written while it runs may or
+   * may not be in it. A failure part way ends the text short, so a reader sees invalid JSON rather than a
+   * partial state that looks whole.
+   */
+  async *exportState(): AsyncGenerator<string> {
+    const { admin } = this.store;
+    yield '{"users":[';
+    yield* commaSeparated(pages<DirectoryUser>((after) => admin.listUsers(after, EXPORT_PAGE)), (user) => JSON.stringify(userJson(user)));
+    yield '],"operations":[';
+    const operations = pages<ListedOperation>((after) => admin.list({ limit: EXPORT_PAGE, ...(after && { after: cursorAfter(after) }) }));
+    yield* commaSeparated(operations, (row) => JSON.stringify(operationStateJson(row)));
+    yield ']}';
+  }
+
+  /** Every operation and user replaced by the document's, all or nothing; a `StateError` when it is not a valid state. */
+  async importState(document: unknown): Promise<void> {
+    const state = parseState(document);
+    await this.#replace(state.operations, state.users);
+    this.options.usersReplaced?.();
+  }
+
+  async #replace(operations: readonly OwnedOperation[], users?: readonly DirectoryUser[]): Promise<void> {
+    await this.store.admin.replace(operations, users); // all or nothing: a failed one changed nothing
+    this.options.replaced?.();
+  }
+}
+
+/** Every row of a keyset-paged read, page by page. */
+async function* pages<Row>(read: (after: Row | undefined) => Promise<readonly Row[]>): AsyncGenerator<Row> {
+  let after: Row | undefined;
+  for (;;) {
+    const page = await read(after);
+    yield* page;
+    if (page.length < EXPORT_PAGE) return;
+    after = page.at(-1);
+  }
+}
+
+async function* commaSeparated<Row>(rows: AsyncIterable<Row>, json: (row: Row) => string): AsyncGenerator<string> {
+  let first = true;
+  for await (const row of rows) {
+    yield first ? json(row) : `,${json(row)}`;
+    first = false;
+  }
+}

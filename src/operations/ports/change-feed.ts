@@ -1,0 +1,26 @@
+import type { Owner } from '../long-running-operation.js';
+
+/**
+ * Tells waiting readers (`Prefer: wait`) that an operation changed. Writers need do nothing: the store's own
+ * `update` and `delete` signal every watch on the row, in this process and (PostgreSQL) on every instance.
+ */
+export interface ChangeFeed {
+  /**
+   * Starts watching one operation for up to `forMs`; from the moment this resolves, any change of it
+   * signals the watch. Answers `undefined` when watching is unavailable (shutting down, the database's
+   * notification channel down): the caller answers without waiting.
+   */
+  watch(owner: Owner, id: string, forMs: number): Promise<OperationWatch | undefined>;
+  /** Ends every watch (each `changed()` resolves): the process is shutting down and must not keep requests. */
+  releaseAll(): void;
+}
+
+export interface OperationWatch {
+  /**
+   * Resolves at the next signal after this call. Arm it before reading the operation, so a change between
+   * the read and the wait is not missed. A signal may be spurious (another instance reconnected): re-read.
+   */
+  changed(): Promise<void>;
+  /** Stops watching; idempotent. */
+  close(): Promise<void>;
+}
