@@ -12,7 +12,7 @@ import {
   type JWTHeaderParameters,
   type JWTPayload,
 } from 'jose';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import {
   ALL_DELEGATED_SCOPES,
   DEV_APP_ID,
@@ -20,8 +20,8 @@ import {
   openDevAuthority,
   type DevAuthority,
 } from '../../src/auth/dev-authority.js';
-import { WWW_AUTHENTICATE } from '../../src/auth/token-verifier.js';
-import type { SecretStore } from '../../src/store/store.js';
+import type { SecretStore } from '../../src/operations/ports/store.js';
+import { assertUnauthenticated } from '../support/graph-errors.js';
 
 /** A token of another dev authority's key: the 401 says what usually went wrong. */
 const UNKNOWN_KEY =
@@ -44,14 +44,6 @@ function memorySecrets(): SecretStore & { values: Map<string, string> } {
       return values.get(name)!;
     },
   };
-}
-
-function assertUnauthenticated(error: unknown, message?: string): true {
-  assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
-  assert.equal(error.kind, 'unauthenticated');
-  assert.equal(error.headers['WWW-Authenticate'], WWW_AUTHENTICATE);
-  if (message !== undefined) assert.equal(error.message, message);
-  return true;
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);

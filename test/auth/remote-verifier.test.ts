@@ -3,23 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { createRemoteVerifier } from '../../src/auth/remote-verifier.js';
-import { WWW_AUTHENTICATE, type TokenVerifier } from '../../src/auth/token-verifier.js';
+import type { TokenVerifier } from '../../src/auth/token-verifier.js';
+import { assertUnauthenticated } from '../support/graph-errors.js';
 
 const TENANT = 'a1b2c3d4-0000-4000-8000-000000000001';
 const OTHER_TENANT = 'e1b2c3d4-0000-4000-8000-000000000009';
 const AUDIENCE = 'api://graph-lro';
 const KID = 'test-key-1';
 const entraIssuer = (tenant: string): string => `https://login.microsoftonline.com/${tenant}/v2.0`;
-
-function assertUnauthenticated(error: unknown, message?: string): true {
-  assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
-  assert.equal(error.kind, 'unauthenticated');
-  assert.equal(error.headers['WWW-Authenticate'], WWW_AUTHENTICATE);
-  if (message !== undefined) assert.equal(error.message, message);
-  return true;
-}
 
 describe('remote verifier', () => {
   let server: Server;

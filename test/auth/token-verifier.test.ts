@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { GraphError } from '../../src/errors.js';
-import {
-  bearerToken,
-  createJwtVerifier,
-  principalFromClaims,
-  WWW_AUTHENTICATE,
-  type TokenVerifier,
-} from '../../src/auth/token-verifier.js';
-
-function assertUnauthenticated(error: unknown, message?: string): true {
-  assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
-  assert.equal(error.kind, 'unauthenticated');
-  assert.equal(error.status, 401);
-  assert.equal(error.headers['WWW-Authenticate'], WWW_AUTHENTICATE);
-  if (message !== undefined) assert.equal(error.message, message);
-  return true;
-}
+import { GraphError } from '../../src/graph/errors.js';
+import { bearerToken, createJwtVerifier, principalFromClaims, type TokenVerifier } from '../../src/auth/token-verifier.js';
+import { assertUnauthenticated } from '../support/graph-errors.js';
 
 const TENANT = 'a1b2c3d4-0000-4000-8000-000000000001';
 const USER = 'b1b2c3d4-0000-4000-8000-000000000002';

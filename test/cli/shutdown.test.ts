@@ -25,12 +25,17 @@ describe('graceful shutdown', () => {
         ),
       ),
     );
-    await new Promise((r) => setTimeout(r, 5));
+    // SIGTERM as soon as the server is answering them: at the first answer, with the rest still in flight.
+    let answered = 0;
+    for (const write of writes) void write.then(() => answered++);
+    await Promise.race(writes);
+    const inFlightAtSignal = writes.length - answered;
     const exited = server.stop('SIGTERM');
     const results = await Promise.all(writes);
     assert.equal(await exited, 0, 'a clean exit');
     await assert.rejects(fetch(`${server.origin}/healthz`), 'no new connections after shutdown');
 
+    assert.ok(inFlightAtSignal > 0, `writes were in flight at SIGTERM (${inFlightAtSignal})`);
     const acknowledged = results.filter((r) => r.status === 200);
     assert.ok(acknowledged.length > 0, 'some writes were in flight and answered');
     assert.ok(results.every((r) => r.status === 200 || r.status === 0 || r.status === 503), `only answers or refusals: ${[...new Set(results.map((r) => r.status))]}`);

@@ -50,6 +50,9 @@ await describePostgres('password resets on several instances', () => {
       assert.ok(location.pathname.startsWith(`/v1.0/users/${TARGET_ID}/authentication/operations/`));
       paths.push(`${location.pathname}${location.search}`);
     }
+    // Past every reset's finish (1 s after its POST, on this machine's clock) before the first read, with 200 ms
+    // to spare: a late wake-up only leaves them further past it. Not a poll: a read at the finish writes the step,
+    // and the point is that the reads race to write it.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
     const reads = await Promise.all(

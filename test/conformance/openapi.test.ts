@@ -1,10 +1,8 @@
 /**
- * Conformance with Microsoft Graph's OpenAPI description, read from verbatim excerpts in test/fixtures/
- * (verbatim fragments of Graph's published OpenAPI; each fixture names its source). No YAML library is installed: the excerpts are block-style YAML,
- * read here by indentation, which is all they use.
+ * Conformance with Microsoft Graph's OpenAPI description, read from the verbatim excerpts in test/fixtures/
+ * (each fixture names its source) by the YAML reader of ./fixtures.ts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parseSelect } from '../../src/graph/query-options.js';
 import { formatDateTimeOffset, parseDateTimeOffset } from '../../src/operations/date-time-offset.js';
@@ -12,101 +10,16 @@ import { OPERATION_PROPERTIES, OPERATION_PROPERTY_NAMES, STATUS_ENUM_TYPE } from
 import { STATUS_ENUM_MEMBERS } from '../../src/operations/status.js';
 import { seededRandom } from '../fixtures/seeded-random.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { OPENAPI_FIXTURES, readFixture, readGraphOpenApi } from './fixtures.js';
 
 const COLLECTION = '/users/{user-id}/authentication/operations';
 const ITEM = `${COLLECTION}/{longRunningOperation-id}`;
 /** The operations an OpenAPI 3.0 path item can hold. */
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-const FIXTURES = [
-  {
-    version: 'v1.0',
-    file: 'graph-v1.0-longrunningoperation.openapi.yaml',
-    source: { repo: 'microsoftgraph/msgraph-sdk-powershell', path: 'openApiDocs/v1.0/Identity.SignIns.yml', commit: '01724eb1e735b45ee4b1c31f65b6631afdd2b897' },
-  },
-  {
-    version: 'beta',
-    file: 'graph-beta-longrunningoperation.openapi.yaml',
-    source: { repo: 'microsoftgraph/msgraph-sdk-powershell', path: 'openApiDocs/beta/Identity.SignIns.yml', commit: '0224e05338bc95aa2158647de71c43cb5863d49c' },
-  },
-] as const;
-
-function readFixture(file: string): string {
-  return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
-}
-
-// ---- a reader for the block-style YAML of these excerpts ----
-
-interface Entry {
-  readonly key: string;
-  readonly value: string;
-  /** The lines nested under this key. */
-  readonly children: string[];
-}
-
-const indentOf = (line: string) => line.length - line.trimStart().length;
-const isContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
-
-function unquote(text: string): string {
-  const t = text.trim();
-  return t.length >= 2 && t.startsWith("'") && t.endsWith("'") ? t.slice(1, -1).replace(/''/g, "'") : t;
-}
-
-/** The `key: value` entries at the shallowest indentation of `block` (sequence items are not entries). */
-function entries(block: readonly string[]): Entry[] {
-  const content = block.filter(isContent);
-  if (content.length === 0) return [];
-  const base = Math.min(...content.map(indentOf));
-  const result: Entry[] = [];
-  for (let i = 0; i < block.length; i++) {
-    const line = block[i]!;
-    if (!isContent(line) || indentOf(line) !== base || line.trimStart().startsWith('- ')) continue;
-    const m = /^\s*('(?:[^']|'')*'|[^'\s][^:]*?):(?:\s+(.*))?$/.exec(line);
-    assert.ok(m, `a YAML mapping entry: ${line}`);
-    const children: string[] = [];
-    for (let j = i + 1; j < block.length && (!isContent(block[j]!) || indentOf(block[j]!) > base); j++) children.push(block[j]!);
-    result.push({ key: unquote(m[1]!), value: unquote(m[2] ?? ''), children });
-  }
-  return result;
-}
-
-/** The entry at `path` of mapping keys, from the top of the document. */
-function at(lines: readonly string[], path: readonly string[]): Entry {
-  let block: readonly string[] = lines;
-  let entry: Entry | undefined;
-  for (const key of path) {
-    entry = entries(block).find((e) => e.key === key);
-    assert.ok(entry, `YAML path ${path.join(' > ')} (missing ${key})`);
-    block = entry.children;
-  }
-  assert.ok(entry);
-  return entry;
-}
-
-/** The first entry named `key` anywhere under `block`, also as the first key of a sequence item (inside allOf, parameters). */
-function deep(block: readonly string[], key: string): Entry {
-  const re = new RegExp(`^(\\s*)(- )?${key.replace(/[.$]/g, '\\$&')}:(?:\\s+(.*))?$`);
-  for (let i = 0; i < block.length; i++) {
-    const m = re.exec(block[i]!);
-    if (!m) continue;
-    const indent = m[1]!.length + (m[2] ? 2 : 0);
-    const children: string[] = [];
-    for (let j = i + 1; j < block.length && (!isContent(block[j]!) || indentOf(block[j]!) > indent); j++) children.push(block[j]!);
-    return { key, value: unquote(m[3] ?? ''), children };
-  }
-  assert.fail(`no ${key} entry`);
-}
-
-/** The scalar items of a block sequence. */
-function items(block: readonly string[]): string[] {
-  const content = block.filter(isContent);
-  const base = Math.min(...content.map(indentOf));
-  return content.filter((l) => indentOf(l) === base && l.trimStart().startsWith('- ')).map((l) => unquote(l.trimStart().slice(2)));
-}
-
-function methodsOf(lines: readonly string[], path: string): string[] {
-  return entries(at(lines, ['paths', path]).children)
-    .map((e) => e.key)
+/** The methods a path item of `document` defines, upper-case, sorted. */
+function methodsOf(document: any, path: string): string[] {
+  return Object.keys(document.paths[path])
     .filter((k) => (HTTP_METHODS as readonly string[]).includes(k))
     .map((k) => k.toUpperCase())
     .sort();
@@ -114,10 +27,10 @@ function methodsOf(lines: readonly string[], path: string): string[] {
 
 // ---- the tests ----
 
-const v1Lines = readFixture(FIXTURES[0].file).split('\n');
+const v1 = readGraphOpenApi('v1.0');
 
 describe('conformance with Graph OpenAPI', () => {
-  for (const fixture of FIXTURES) {
+  for (const fixture of OPENAPI_FIXTURES) {
     it(`${fixture.version}: the fixture starts with a comment naming its source and saying it is copied verbatim`, () => {
       const text = readFixture(fixture.file);
       const header = /^(#.*\n)+/.exec(text);
@@ -129,23 +42,25 @@ describe('conformance with Graph OpenAPI', () => {
   }
 
   it(`${STATUS_ENUM_TYPE}: the schema's enum list is ours, in order`, () => {
-    const schema = at(v1Lines, ['components', 'schemas', STATUS_ENUM_TYPE]);
-    assert.equal(at(schema.children, ['type']).value, 'string');
-    assert.deepEqual(items(at(schema.children, ['enum']).children), [...STATUS_ENUM_MEMBERS]);
+    const schema = v1.components.schemas[STATUS_ENUM_TYPE];
+    assert.equal(schema.type, 'string');
+    assert.deepEqual(schema.enum, [...STATUS_ENUM_MEMBERS]);
   });
 
   describe('microsoft.graph.longRunningOperation schema', () => {
-    const entity = at(v1Lines, ['components', 'schemas', 'microsoft.graph.entity']);
-    const operation = at(v1Lines, ['components', 'schemas', 'microsoft.graph.longRunningOperation']);
-    const properties = [...entries(at(entity.children, ['properties']).children), ...entries(deep(operation.children, 'properties').children)];
-    const property = (name: string) => {
-      const entry = properties.find((p) => p.key === name);
+    const entity = v1.components.schemas['microsoft.graph.entity'];
+    const operation = v1.components.schemas['microsoft.graph.longRunningOperation'];
+    // allOf: [a reference to entity, the object that declares longRunningOperation's own properties]
+    const declared = operation.allOf.find((part: any) => part.properties !== undefined);
+    const properties: [string, any][] = [...Object.entries(entity.properties), ...Object.entries(declared.properties)];
+    const property = (name: string): any => {
+      const entry = properties.find(([key]) => key === name);
       assert.ok(entry, `property ${name}`);
-      return Object.fromEntries(entries(entry.children).map((e) => [e.key, e.value]));
+      return entry[1];
     };
 
     it('has exactly our properties (id from entity)', () => {
-      assert.deepEqual(properties.map((p) => p.key).sort(), [...OPERATION_PROPERTY_NAMES].sort());
+      assert.deepEqual(properties.map(([key]) => key).sort(), [...OPERATION_PROPERTY_NAMES].sort());
     });
 
     it('types: date-time strings for DateTimeOffset, strings, the status enum by reference; nullable as in our model', () => {
@@ -159,7 +74,7 @@ describe('conformance with Graph OpenAPI', () => {
         assert.equal(schema.type, 'string', name);
         if (def.type === 'Edm.DateTimeOffset') assert.equal(schema.format, 'date-time', name);
         // OpenAPI marks nullable properties; id (Nullable="false" in CSDL) is not marked
-        assert.equal(schema.nullable === 'true', def.nullable, name);
+        assert.equal(schema.nullable === true, def.nullable, name);
       }
     });
 
@@ -203,14 +118,12 @@ describe('conformance with Graph OpenAPI', () => {
   });
 
   describe('beta $select names the same properties', () => {
-    const beta = readFixture(FIXTURES[1].file).split('\n');
-    const parameters = at(beta, ['paths', ITEM, 'get', 'parameters']).children;
+    const parameters: any[] = readGraphOpenApi('beta').paths[ITEM].get.parameters;
 
     it('every name in the $select enum is accepted by parseSelect, and together they are all our properties', () => {
-      const start = parameters.findIndex((l) => l.trim() === '- name: $select');
-      assert.ok(start >= 0, 'a $select parameter');
-      const select = deep(parameters.slice(start), 'enum');
-      const names = items(select.children);
+      const select = parameters.find((p) => p.name === '$select');
+      assert.ok(select, 'a $select parameter');
+      const names: string[] = select.schema.items.enum;
       assert.deepEqual([...names].sort(), [...OPERATION_PROPERTY_NAMES].sort());
       assert.deepEqual(parseSelect(names.join(',')), OPERATION_PROPERTY_NAMES);
     });
@@ -251,10 +164,10 @@ describe('conformance with Graph OpenAPI', () => {
       return { methods, allow };
     }
 
-    for (const fixture of FIXTURES) {
-      const lines = readFixture(fixture.file).split('\n');
+    for (const fixture of OPENAPI_FIXTURES) {
+      const document = readGraphOpenApi(fixture.version);
       for (const path of [COLLECTION, ITEM]) {
-        const documented = methodsOf(lines, path);
+        const documented = methodsOf(document, path);
 
         it(`${fixture.version} ${path}: ${documented.join(', ')}`, async () => {
           assert.deepEqual(documented, path === COLLECTION ? ['GET', 'POST'] : ['DELETE', 'GET', 'PATCH']);

@@ -1,14 +1,13 @@
 /**
  * The metadata this service publishes (`$metadata` from src/graph/csdl.ts, `openapi.json` from
  * src/graph/openapi.ts) against Microsoft Graph's own, read from the verbatim fragments in test/fixtures/,
- * and against what the service actually serves. No XML or YAML library is installed: a small XML reader
- * and a small block-YAML reader below read exactly what these documents use and refuse anything else,
- * so that nothing is skipped silently; each reader is itself tested at the end.
+ * and against what the service actually serves. Both kinds of document are read by the readers of
+ * ./fixtures.ts, which read exactly what these documents use and refuse anything else, so that nothing is
+ * skipped silently; the small validator of served payloads below is itself tested at the end.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { csdlDocument } from '../../src/graph/csdl.js';
 import { countOptions, itemOptions, listOptions } from '../../src/graph/list-options.js';
 import { DATE_TIME_PATTERN, openApiDocument } from '../../src/graph/openapi.js';
@@ -22,198 +21,23 @@ import {
 } from '../../src/operations/long-running-operation.js';
 import { STATUS_ENUM_MEMBERS } from '../../src/operations/status.js';
 import { startHarness, type Harness } from '../support/harness.js';
-
-const VERSIONS = ['v1.0', 'beta'] as const;
-type Version = (typeof VERSIONS)[number];
-
-function readFixture(file: string): string {
-  return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
-}
+import {
+  attr,
+  childrenNamed,
+  only,
+  parseXml,
+  readGraphCsdl,
+  readGraphOpenApi,
+  readSchema,
+  VERSIONS,
+  type CsdlNavigation,
+  type CsdlProperty,
+  type CsdlSchema,
+  type Version,
+  type XmlNode,
+} from './fixtures.js';
 
 const model = (name: OperationProperty): PropertyDefinition => OPERATION_PROPERTIES[name];
-
-// ==== a small XML reader: elements and attributes (no text content: neither document has any) ====
-
-interface XmlNode {
-  readonly name: string;
-  readonly attrs: ReadonlyMap<string, string>;
-  readonly children: XmlNode[];
-}
-
-const XML_NAME = '[A-Za-z_][A-Za-z0-9_.:-]*';
-const XML_TOKEN = new RegExp(
-  `<\\?xml\\s[^?]*\\?>|<!--(?:(?!--)[\\s\\S])*-->|</(${XML_NAME})\\s*>|<(${XML_NAME})((?:\\s+${XML_NAME}\\s*=\\s*"[^"<]*")*)\\s*(/?)>|([^<]+)`,
-  'y',
-);
-
-function decodeEntities(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);|&/g, (whole, ref: string | undefined) => {
-    if (ref === undefined) throw new Error(`a bare '&' in ${JSON.stringify(value)}`);
-    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-    if (ref in named) return named[ref]!;
-    return String.fromCodePoint(ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)));
-  });
-}
-
-function parseXml(xml: string): XmlNode {
-  const stack: XmlNode[] = [];
-  let root: XmlNode | undefined;
-  XML_TOKEN.lastIndex = 0;
-  while (XML_TOKEN.lastIndex < xml.length) {
-    const at = XML_TOKEN.lastIndex;
-    const m = XML_TOKEN.exec(xml);
-    if (!m) throw new Error(`not well-formed at offset ${at}`);
-    const [, endName, startName, rawAttrs, empty, text] = m;
-    if (text !== undefined) {
-      if (text.trim() !== '') throw new Error(`unexpected text ${JSON.stringify(text.trim().slice(0, 30))} at offset ${at}`);
-    } else if (endName !== undefined) {
-      const open = stack.pop();
-      if (open?.name !== endName) throw new Error(`</${endName}> closes <${open?.name ?? 'nothing'}>`);
-    } else if (startName !== undefined) {
-      const attrs = new Map<string, string>();
-      for (const [, name, value] of (rawAttrs ?? '').matchAll(new RegExp(`(${XML_NAME})\\s*=\\s*"([^"]*)"`, 'g'))) {
-        if (attrs.has(name!)) throw new Error(`<${startName}> repeats ${name}`);
-        attrs.set(name!, decodeEntities(value!));
-      }
-      const node: XmlNode = { name: startName, attrs, children: [] };
-      const parent = stack.at(-1);
-      if (parent) parent.children.push(node);
-      else if (root) throw new Error('a second root element');
-      else root = node;
-      if (empty !== '/') stack.push(node);
-    } else if (m[0].startsWith('<?xml') && at !== 0) {
-      throw new Error('the XML declaration must come first');
-    }
-  }
-  if (stack.length) throw new Error(`unclosed <${stack.at(-1)!.name}>`);
-  if (!root) throw new Error('no root element');
-  return root;
-}
-
-function attr(node: XmlNode, name: string): string {
-  const value = node.attrs.get(name);
-  assert.ok(value !== undefined, `<${node.name}> has ${name}`);
-  return value;
-}
-
-function only(nodes: readonly XmlNode[], what: string): XmlNode {
-  assert.equal(nodes.length, 1, `exactly one ${what}`);
-  return nodes[0]!;
-}
-
-const childrenNamed = (node: XmlNode, name: string) => node.children.filter((c) => c.name === name);
-
-// ==== CSDL, read from the tree ====
-
-interface CsdlProperty {
-  readonly name: string;
-  readonly type: string;
-  readonly nullable: boolean;
-  readonly maxLength?: number;
-}
-interface CsdlNavigation {
-  readonly name: string;
-  readonly type: string;
-  readonly containsTarget: boolean;
-}
-interface CsdlEntityType {
-  readonly abstract: boolean;
-  readonly baseType?: string;
-  readonly key: string[];
-  readonly properties: CsdlProperty[];
-  readonly navigation: CsdlNavigation[];
-}
-interface CsdlSchema {
-  readonly namespace: string;
-  readonly enums: Map<string, [string, number][]>;
-  readonly entities: Map<string, CsdlEntityType>;
-  readonly containers: Map<string, { entitySets: Map<string, string>; singletons: Map<string, string> }>;
-  /** Annotations by target, each as term → the <Annotation> element. */
-  readonly annotations: Map<string, Map<string, XmlNode>>;
-}
-
-function readSchema(schema: XmlNode): CsdlSchema {
-  assert.equal(schema.name, 'Schema');
-  const namespace = attr(schema, 'Namespace');
-  const alias = attr(schema, 'Alias');
-  const qualify = (type: string): string => {
-    const collection = /^Collection\((.+)\)$/.exec(type);
-    if (collection) return `Collection(${qualify(collection[1]!)})`;
-    return type.startsWith(`${alias}.`) ? `${namespace}.${type.slice(alias.length + 1)}` : type;
-  };
-  const result: CsdlSchema = { namespace, enums: new Map(), entities: new Map(), containers: new Map(), annotations: new Map() };
-  for (const child of schema.children) {
-    const name = child.name === 'Annotations' ? attr(child, 'Target') : `${namespace}.${attr(child, 'Name')}`;
-    switch (child.name) {
-      case 'EnumType':
-        result.enums.set(
-          name,
-          child.children.map((m) => {
-            assert.equal(m.name, 'Member');
-            return [attr(m, 'Name'), Number(attr(m, 'Value'))];
-          }),
-        );
-        break;
-      case 'EntityType': {
-        const key: string[] = [];
-        const properties: CsdlProperty[] = [];
-        const navigation: CsdlNavigation[] = [];
-        for (const part of child.children) {
-          if (part.name === 'Key') key.push(...part.children.map((ref) => attr(ref, 'Name')));
-          else if (part.name === 'Property') {
-            const maxLength = part.attrs.get('MaxLength');
-            properties.push({
-              name: attr(part, 'Name'),
-              type: qualify(attr(part, 'Type')),
-              nullable: part.attrs.get('Nullable') !== 'false', // CSDL: Nullable defaults to true
-              ...(maxLength !== undefined && { maxLength: Number(maxLength) }),
-            });
-          } else if (part.name === 'NavigationProperty') {
-            navigation.push({
-              name: attr(part, 'Name'),
-              type: qualify(attr(part, 'Type')),
-              containsTarget: part.attrs.get('ContainsTarget') === 'true',
-            });
-          } else assert.fail(`unexpected <${part.name}> in an EntityType`);
-        }
-        const baseType = child.attrs.get('BaseType');
-        result.entities.set(name, {
-          abstract: child.attrs.get('Abstract') === 'true',
-          ...(baseType !== undefined && { baseType: qualify(baseType) }),
-          key,
-          properties,
-          navigation,
-        });
-        break;
-      }
-      case 'EntityContainer': {
-        const entitySets = new Map<string, string>();
-        const singletons = new Map<string, string>();
-        for (const part of child.children) {
-          if (part.name === 'EntitySet') entitySets.set(attr(part, 'Name'), qualify(attr(part, 'EntityType')));
-          else if (part.name === 'Singleton') singletons.set(attr(part, 'Name'), qualify(attr(part, 'Type')));
-          else assert.fail(`unexpected <${part.name}> in the EntityContainer`);
-        }
-        result.containers.set(name, { entitySets, singletons });
-        break;
-      }
-      case 'Annotations': {
-        assert.ok(!result.annotations.has(name), `one <Annotations> for ${name}`);
-        const terms = new Map<string, XmlNode>();
-        for (const a of child.children) {
-          assert.equal(a.name, 'Annotation');
-          assert.ok(!terms.has(attr(a, 'Term')), `${attr(a, 'Term')} once on ${name}`);
-          terms.set(attr(a, 'Term'), a);
-        }
-        result.annotations.set(name, terms);
-        break;
-      }
-      default:
-        assert.fail(`unexpected <${child.name}> in the Schema`);
-    }
-  }
-  return result;
-}
 
 const ours = parseXml(csdlDocument());
 const oursSchema = readSchema(only(childrenNamed(only(childrenNamed(ours, 'edmx:DataServices'), 'edmx:DataServices'), 'Schema'), 'Schema'));
@@ -258,73 +82,6 @@ function boolRecord(annotation: XmlNode): Record<string, boolean> {
       return [attr(p, 'Property'), value === 'true'];
     }),
   );
-}
-
-// ==== a small block-YAML reader: mappings, sequences, plain and single-quoted scalars ====
-
-type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
-
-const YAML_ENTRY = /^('(?:[^']|'')*'|[^'\s][^:]*?):(?:\s+(.*))?$/;
-
-function yamlScalar(text: string): Yaml {
-  if (text.startsWith("'")) {
-    assert.ok(/^'(?:[^']|'')*'$/.test(text), `a single-quoted scalar: ${text}`);
-    return text.slice(1, -1).replace(/''/g, "'");
-  }
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (/^-?\d+$/.test(text)) return Number(text);
-  assert.ok(!/^["{[&*!|>%@`]/.test(text) && !/ #|: /.test(text), `a scalar this reader understands: ${text}`);
-  return text;
-}
-
-function parseYaml(text: string): Yaml {
-  const lines = text
-    .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
-    .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
-    .map((l) => ({ indent: l.length - l.trimStart().length, text: l.trimStart() }));
-  let i = 0;
-  const isItem = (t: string) => t === '-' || t.startsWith('- ');
-
-  function node(): Yaml {
-    const { indent, text } = lines[i]!;
-    return isItem(text) ? sequence(indent) : mapping(indent);
-  }
-  function mapping(indent: number): Yaml {
-    const result: { [key: string]: Yaml } = {};
-    while (i < lines.length && lines[i]!.indent === indent && !isItem(lines[i]!.text)) {
-      const m = YAML_ENTRY.exec(lines[i]!.text);
-      assert.ok(m, `a mapping entry: ${lines[i]!.text}`);
-      const key = yamlScalar(m[1]!.startsWith("'") ? m[1]! : `'${m[1]!.replace(/'/g, "''")}'`) as string;
-      assert.ok(!(key in result), `key ${key} once`);
-      i++;
-      if (m[2] !== undefined && m[2] !== '') result[key] = yamlScalar(m[2]);
-      else if (i < lines.length && (lines[i]!.indent > indent || (lines[i]!.indent === indent && isItem(lines[i]!.text)))) result[key] = node();
-      else result[key] = null;
-    }
-    assert.ok(i >= lines.length || lines[i]!.indent < indent, `indentation at: ${lines[i]?.text}`);
-    return result;
-  }
-  function sequence(indent: number): Yaml {
-    const result: Yaml[] = [];
-    while (i < lines.length && lines[i]!.indent === indent && isItem(lines[i]!.text)) {
-      const rest = lines[i]!.text.slice(2);
-      if (rest === '') {
-        i++;
-        result.push(node());
-      } else if (YAML_ENTRY.test(rest)) {
-        lines[i] = { indent: indent + 2, text: rest }; // `- key: value` opens a mapping whose entries sit at indent + 2
-        result.push(mapping(indent + 2));
-      } else {
-        result.push(yamlScalar(rest));
-        i++;
-      }
-    }
-    return result;
-  }
-  const result = node();
-  assert.equal(i, lines.length, 'the whole document is read');
-  return result;
 }
 
 // ==== JSON-pointer references and a small validator for served payloads ====
@@ -415,16 +172,13 @@ function validate(document: Json, schema: Json, value: unknown, at = '$', errors
 
 // ==== the fixtures and our documents ====
 
-const CSDL_FIXTURES = { 'v1.0': 'graph-v1.0-longrunningoperation.csdl.xml', beta: 'graph-beta-longrunningoperation.csdl.xml' } as const;
-const OPENAPI_FIXTURES = { 'v1.0': 'graph-v1.0-longrunningoperation.openapi.yaml', beta: 'graph-beta-longrunningoperation.openapi.yaml' } as const;
-
 const COLLECTION = '/users/{user-id}/authentication/operations';
 const ITEM = `${COLLECTION}/{longRunningOperation-id}`;
 const COUNT = `${COLLECTION}/$count`;
 const ME = (path: string) => path.replace('/users/{user-id}', '/me');
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-const graphOpenApi = Object.fromEntries(VERSIONS.map((v) => [v, parseYaml(readFixture(OPENAPI_FIXTURES[v])) as Json])) as Record<Version, Json>;
+const graphOpenApi = Object.fromEntries(VERSIONS.map((v) => [v, readGraphOpenApi(v) as Json])) as Record<Version, Json>;
 /** The beta fixture has no components; its references resolve against the v1.0 ones (see the fixture's header). */
 const graphComponents = graphOpenApi['v1.0'].components;
 const ourOpenApi = Object.fromEntries(VERSIONS.map((v) => [v, openApiDocument(v, `https://graph.example.test/${v}`) as Json])) as Record<Version, Json>;
@@ -476,7 +230,7 @@ const pick = (schema: Json) => Object.fromEntries(PICKED.filter((k) => k in sche
 describe('served $metadata agrees with Graph’s CSDL', () => {
   for (const version of VERSIONS) {
     describe(version, () => {
-      const graph = readSchema(parseXml(readFixture(CSDL_FIXTURES[version])));
+      const graph = readGraphCsdl(version);
 
       it(`${STATUS_ENUM_TYPE}: the same members with the same values, in the same order`, () => {
         const theirs = graph.enums.get(STATUS_ENUM_TYPE);
@@ -954,68 +708,7 @@ describe('what the service serves validates against the published schemas', () =
   });
 });
 
-describe('the readers and the validator themselves', () => {
-  it('the XML reader builds the tree, decodes entities and refuses malformed input', () => {
-    const tree = parseXml('<?xml version="1.0"?><!-- c --><a x="&lt;&amp;&quot;&#65;&#x42;"><b y="1"/><c></c></a>');
-    assert.equal(tree.name, 'a');
-    assert.equal(tree.attrs.get('x'), '<&"AB');
-    assert.deepEqual(tree.children.map((c) => c.name), ['b', 'c']);
-    for (const bad of ['<a><b></a></b>', '<a>', '<a/><b/>', '<a x="1" x="2"/>', '<a x="&"/>', '<a>text</a>', '<a x=1/>']) {
-      assert.throws(() => parseXml(bad), Error, bad);
-    }
-  });
-
-  it('the CSDL reader refuses elements it does not know, so nothing is skipped', () => {
-    assert.throws(() => readSchema(parseXml('<Schema Namespace="n" Alias="a"><ComplexType Name="c"/></Schema>')), /unexpected <ComplexType>/);
-    assert.throws(() => readSchema(parseXml('<Schema Namespace="n" Alias="a"><EntityType Name="t"><Foo/></EntityType></Schema>')), /unexpected <Foo>/);
-    const s = readSchema(parseXml('<Schema Namespace="n.s" Alias="a"><EntityType Name="t" BaseType="a.b"><Property Name="p" Type="a.e" MaxLength="3"/><NavigationProperty Name="n" Type="Collection(a.t)"/></EntityType></Schema>'));
-    assert.deepEqual(s.entities.get('n.s.t'), {
-      abstract: false,
-      baseType: 'n.s.b',
-      key: [],
-      properties: [{ name: 'p', type: 'n.s.e', nullable: true, maxLength: 3 }],
-      navigation: [{ name: 'n', type: 'Collection(n.s.t)', containsTarget: false }],
-    });
-  });
-
-  it('the YAML reader reads mappings, nested sequences of scalars and of mappings, and quoting', () => {
-    const yaml = [
-      '# comment',
-      'a: 1',
-      "'/p/{x}':",
-      '  get:',
-      '    tags:',
-      '      - t1',
-      "      - '*'",
-      '    parameters:',
-      '      - name: $select',
-      '        in: query',
-      "      - $ref: '#/c/p'",
-      '    ok: true',
-      "    text: 'it''s: quoted'",
-      '    url: https://example.test/x',
-      'b:',
-      '- x',
-      '- y desc',
-    ].join('\n');
-    assert.deepEqual(parseYaml(yaml), {
-      a: 1,
-      '/p/{x}': {
-        get: {
-          tags: ['t1', '*'],
-          parameters: [{ name: '$select', in: 'query' }, { $ref: '#/c/p' }],
-          ok: true,
-          text: "it's: quoted",
-          url: 'https://example.test/x',
-        },
-      },
-      b: ['x', 'y desc'],
-    });
-    assert.throws(() => parseYaml('a: 1\n  b: 2'), /indentation|mapping entry/);
-    assert.throws(() => parseYaml('a: {b: 1}'));
-    assert.throws(() => parseYaml('a: 1\na: 2'), /once/);
-  });
-
+describe('the validator itself', () => {
   it('the validator reports each kind of mismatch', () => {
     const doc = {
       components: {

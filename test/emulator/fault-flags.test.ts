@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config.js';
 import { parseFaultSettings, parseFailures, parseLatency, parseRetryAfter, parseThrottle } from '../../src/emulator/fault-flags.js';
+import { InvalidInput } from '../../src/operations/domain-error.js';
 
 describe('--simulate-* flags', () => {
   it('all unset (or empty) is no faults at all', () => {
@@ -30,7 +30,7 @@ describe('--simulate-* flags', () => {
     );
   });
 
-  it('refuses bad values with a one-line ConfigError naming the flag and its variable', () => {
+  it('refuses bad values with a one-line InvalidInput naming the flag and its variable', () => {
     const cases: [() => unknown, RegExp][] = [
       [() => parseThrottle('1.5'), /--simulate-throttling \(GRAPH_LRO_SIMULATE_THROTTLING\)/],
       [() => parseThrottle('-0.1'), /--simulate-throttling/],
@@ -51,7 +51,7 @@ describe('--simulate-* flags', () => {
     ];
     for (const [run, pattern] of cases) {
       assert.throws(run, (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
+        assert.ok(error instanceof InvalidInput);
         assert.match(error.message, pattern);
         assert.doesNotMatch(error.message, /\n/);
         return true;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter } from '../../src/graph/odata-filter.js';
 import { formatDateTimeOffset, MAX_TICKS, MIN_TICKS } from '../../src/operations/date-time-offset.js';
 import type { CompareOp, Filter, FilterValue, MatchFn, StringProperty } from '../../src/operations/filter.js';

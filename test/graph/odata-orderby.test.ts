@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { parseOrderBy } from '../../src/graph/odata-orderby.js';
 import type { OperationProperty } from '../../src/operations/long-running-operation.js';
-import type { OrderKey } from '../../src/store/store.js';
+import type { OrderKey } from '../../src/operations/ports/operation-store.js';
 import { seededRandom } from '../fixtures/seeded-random.js';
 
 const asc = (property: OperationProperty): OrderKey => ({ property, descending: false });

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { parseSelect, parseWholeNumber, systemQueryOptions } from '../../src/graph/query-options.js';
-
-function isInvalidQuery(error: unknown): true {
-  assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
-  assert.equal(error.kind, 'invalidQuery');
-  return true;
-}
+import { isInvalidQuery } from '../support/graph-errors.js';
 
 const SYSTEM = ['select', 'top', 'skip', 'skiptoken', 'filter', 'orderby', 'count', 'search', 'expand', 'format'];
 

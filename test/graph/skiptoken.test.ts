@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GraphError } from '../../src/errors.js';
 import { decodeSkipToken, encodeSkipToken } from '../../src/graph/skiptoken.js';
-import type { OrderKey, SortValue } from '../../src/store/store.js';
+import type { OrderKey, SortValue } from '../../src/operations/ports/operation-store.js';
 import { seededRandom } from '../fixtures/seeded-random.js';
+import { isInvalidQuery } from '../support/graph-errors.js';
 import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
 
 const asc = (property: OrderKey['property']): OrderKey => ({ property, descending: false });
@@ -26,12 +26,6 @@ const CASES: { name: string; order: OrderKey[]; values: SortValue[] }[] = [
   { name: 'resourceLocation desc, id desc', order: [desc('resourceLocation'), desc('id')], values: ['https://x/y?a=1&b=2', 'id-3'] },
   { name: 'id desc', order: [desc('id')], values: ['zzz'] },
 ];
-
-function isInvalidQuery(error: unknown): true {
-  assert.ok(error instanceof GraphError, `expected a GraphError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-  assert.equal(error.kind, 'invalidQuery');
-  return true;
-}
 
 function assertRefused(token: string, order: readonly OrderKey[], message?: string): void {
   assert.throws(() => decodeSkipToken(token, order), isInvalidQuery, message ?? token);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN_PERMISSION } from '../../src/auth/permissions.js';
 import { formatDateTimeOffset, TICKS_PER_SECOND } from '../../src/operations/date-time-offset.js';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
-import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
+import { OPERATIONS, pathOf, startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/until.js';
 
 const SECOND = TICKS_PER_SECOND;
@@ -11,12 +11,6 @@ const MINUTE = 60n * SECOND;
 const START = 17_000_000_000_000_000n; // 2023-11-14T22:13:20Z
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The path and query of an absolute URL, for inject(). */
-function pathOf(url: unknown): string {
-  const parsed = new URL(String(url));
-  return `${parsed.pathname}${parsed.search}`;
-}
 
 describe('admin: dashboard data', () => {
   let h: Harness;

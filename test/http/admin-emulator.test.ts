@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN_PERMISSION } from '../../src/auth/permissions.js';
 import { formatDateTimeOffset, TICKS_PER_SECOND } from '../../src/operations/date-time-offset.js';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
-import type { StoreState } from '../../src/store/admin-store.js';
+import type { StoreState } from '../../src/operations/ports/admin-store.js';
 import { DEV_TENANT_ID, OPERATIONS, startHarness, type Harness } from '../support/harness.js';
 
 const SECOND = TICKS_PER_SECOND;

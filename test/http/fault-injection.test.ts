@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FaultOptions } from '../../src/emulator/fault-injection.js';
+import type { FaultOptions } from '../../src/emulator/faults.js';
 import { OPERATIONS, startHarness } from '../support/harness.js';
 
 /** A `random` that answers `values` in turn (then repeats the last), and counts its draws. */

@@ -26,7 +26,7 @@ describe('logs', () => {
       assert.deepEqual([ok.statusCode, bad.statusCode, anonymous.statusCode], [201, 400, 401]);
 
       const entries = read();
-      assert.ok(entries.length >= 5);
+      assert.equal(entries.length, 5, 'the three requests log 1 + 2 + 2 lines (counted one by one below)');
       const signature = token.split('.')[2]!;
       for (const line of lines) {
         assert.ok(!line.includes(signature), 'no token in any log line');
@@ -52,7 +52,16 @@ describe('logs', () => {
     const { h, entries: read, ok, bad } = await loggedRequests('warn', 'quiet@contoso.com');
     try {
       assert.deepEqual([ok.statusCode, bad.statusCode], [201, 400]);
+      // A refusal told at warn: the database does not answer the readiness probe.
+      h.store.ping = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+      const unready = await h.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(unready.statusCode, 503);
       const entries = read();
+      // The created and the refused (400, told at info) requests write nothing; the 503 writes its one warn line.
+      assert.deepEqual(
+        entries.map((e) => [e.msg, e.level, e.reqId]),
+        [['database not reachable', 40, unready.headers['request-id']]],
+      );
       assert.deepEqual(entries.filter((e) => e.msg === 'request completed'), []);
       assert.ok(entries.every((e) => Number(e.level) >= 40), 'nothing below warn');
     } finally {

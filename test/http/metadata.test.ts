@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { GraphError } from '../../src/errors.js';
+import { GraphError } from '../../src/graph/errors.js';
 import { csdlDocument, escapeXml } from '../../src/graph/csdl.js';
 import { registerErrorHandling } from '../../src/graph/error-envelope.js';
 import { openApiDocument } from '../../src/graph/openapi.js';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CONSUMER_TENANT_ID } from '../../src/auth/principal.js';
 import { formatDateTimeOffset, TICKS_PER_SECOND } from '../../src/operations/date-time-offset.js';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
-import { startHarness, type Harness, type TokenOptions } from '../support/harness.js';
+import { pathOf, startHarness, type Harness, type TokenOptions } from '../support/harness.js';
 
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const SECOND = TICKS_PER_SECOND;
@@ -22,12 +22,6 @@ async function emulator(options: Parameters<typeof startHarness>[0] = {}) {
   const admin = await h.user('admin@contoso.com', { scopes: [READ_WRITE_ALL] });
   const target = await h.user('target.user@contoso.com');
   return { h, clock, admin, target };
-}
-
-/** The path and query of an absolute Location, for inject(). */
-function pathOf(location: unknown): string {
-  const url = new URL(String(location));
-  return `${url.pathname}${url.search}`;
 }
 
 describe('resetPassword', () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
 import { describePostgres, openFreshPostgresStore, POSTGRES_TEST_URL, type FreshPostgresStore } from '../support/postgres.js';
 

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { OPERATIONS, startHarness } from '../support/harness.js';
+import { rawExchange, rawUntilClosed } from '../support/raw-http.js';
+import { until } from '../support/until.js';
 
-/** Sends raw bytes and collects what comes back until the server closes (or `waitMs` passes). */
-function raw(port: number, bytes: string, waitMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk) => (answer += chunk.toString()));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-    socket.setTimeout(waitMs, () => {
-      socket.destroy();
-      resolve(answer);
-    });
-    socket.write(bytes);
-  });
-}
-
-function envelopeOf(answer: string): { status: number; body: any; headers: string } {
-  const [head = '', body = ''] = answer.split('\r\n\r\n');
-  return { status: Number(head.split(' ')[1]), body: JSON.parse(body), headers: head };
+/** Sends `text` as raw bytes; answers the status, the parsed JSON body and the headers of the response. */
+async function raw(port: number, text: string): Promise<{ status: number; body: any; headers: Readonly<Record<string, string>> }> {
+  const answer = await rawExchange(port, Buffer.from(text, 'latin1'), 5000, JSON.stringify(text.slice(0, 60)));
+  return { status: answer.status, body: JSON.parse(answer.text), headers: answer.headers };
 }
 
 describe('protection', () => {
@@ -74,17 +60,17 @@ describe('protection', () => {
     const h = await startHarness({ overload: { maxEventLoopDelayMs: 50, sampleIntervalMs: 25 } });
     try {
       const { token } = await h.user('busy@contoso.com');
-      await new Promise((r) => setTimeout(r, 150)); // start-up work is itself a burst: let the samples settle
-      assert.equal((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode, 200, 'calm');
+      const get = () => h.request(token, { method: 'GET', url: OPERATIONS });
+      // Start-up work is itself a burst: calm is the first 200, once the samples have settled.
+      await until('calm: served once start-up has settled', get, (res) => res.statusCode === 200);
       // sustained CPU-bound work: 80 ms busy in every ~85 ms
       const burner = setInterval(() => {
-        const until = Date.now() + 80;
-        while (Date.now() < until);
+        const busyUntil = Date.now() + 80;
+        while (Date.now() < busyUntil);
       }, 5);
       let res;
       try {
-        await new Promise((r) => setTimeout(r, 300));
-        res = await h.request(token, { method: 'GET', url: OPERATIONS });
+        res = await until('refused under sustained pressure', get, (answer) => answer.statusCode !== 200);
       } finally {
         clearInterval(burner);
       }
@@ -92,8 +78,7 @@ describe('protection', () => {
       assert.equal(res.headers['retry-after'], '2');
       assert.equal(res.json.error.code, 'serviceNotAvailable');
       assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'health stays up');
-      await new Promise((r) => setTimeout(r, 100)); // the pressure is gone: served again
-      assert.equal((await h.request(token, { method: 'GET', url: OPERATIONS })).statusCode, 200, 'recovered');
+      await until('recovered: served again once the pressure is gone', get, (answer) => answer.statusCode === 200);
     } finally {
       await h.close();
     }
@@ -104,17 +89,8 @@ describe('protection', () => {
     try {
       await h.app.listen({ port: 0, host: '127.0.0.1' });
       const port = (h.app.server.address() as { port: number }).port;
-      const { answer, closedByServer } = await new Promise<{ answer: string; closedByServer: boolean }>((resolve) => {
-        const socket = connect(port, '127.0.0.1');
-        let text = '';
-        socket.on('data', (chunk) => (text += chunk.toString()));
-        socket.on('end', () => resolve({ answer: text, closedByServer: true }));
-        socket.setTimeout(5000, () => {
-          socket.destroy();
-          resolve({ answer: text, closedByServer: false });
-        });
-        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-      });
+      const { received, closedByServer } = await rawUntilClosed(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'), 5000);
+      const answer = received.toString();
       assert.match(answer, /^HTTP\/1\.1 200/);
       assert.match(answer, /Connection: keep-alive/i, 'the connection was kept open after the answer');
       assert.ok(closedByServer, 'then closed by the server once idle');
@@ -128,24 +104,22 @@ describe('protection', () => {
     try {
       await h.app.listen({ port: 0, host: '127.0.0.1' });
       const port = (h.app.server.address() as { port: number }).port;
-      const big = envelopeOf(await raw(port, `GET ${OPERATIONS}?x=${'a'.repeat(8000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      const big = await raw(port, `GET ${OPERATIONS}?x=${'a'.repeat(8000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
       assert.equal(big.status, 431);
       assert.equal(big.body.error.code, 'requestHeaderFieldsTooLarge');
-      assert.match(big.headers, /request-id: [0-9a-f-]{36}/);
-      const slow = envelopeOf(await raw(port, `GET ${OPERATIONS} HTTP/1.1\r\nHost: x\r\n`)); // never finishes its headers
+      assert.match(big.headers['request-id'] ?? '', /^[0-9a-f-]{36}$/);
+      const slow = await raw(port, `GET ${OPERATIONS} HTTP/1.1\r\nHost: x\r\n`); // never finishes its headers
       assert.equal(slow.status, 408);
       assert.equal(slow.body.error.code, 'requestTimeout');
       const { token } = await h.user('slow@contoso.com');
-      const slowBody = envelopeOf(
-        await raw(
-          port,
-          `PATCH ${OPERATIONS}/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
-            'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"status":',
-        ),
+      const slowBody = await raw(
+        port,
+        `PATCH ${OPERATIONS}/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"status":',
       ); // authenticated, but the body never completes
       assert.equal(slowBody.status, 408);
       assert.equal(slowBody.body.error.code, 'requestTimeout');
-      const broken = envelopeOf(await raw(port, 'NOT HTTP AT ALL\r\n\r\n'));
+      const broken = await raw(port, 'NOT HTTP AT ALL\r\n\r\n');
       assert.equal(broken.status, 400);
       assert.equal(broken.body.error.code, 'BadRequest');
     } finally {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createRemoteVerifier } from '../../src/auth/remote-verifier.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 import { startIdentityProvider, type ClaimOverrides, type FakeIdentityProvider } from '../support/identity-provider.js';
 
 /**

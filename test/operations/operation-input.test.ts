@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GraphError, type ErrorKind } from '../../src/errors.js';
+import { fromDomainError } from '../../src/graph/error-envelope.js';
+import type { ErrorKind } from '../../src/graph/errors.js';
 import { parseDateTimeOffset } from '../../src/operations/date-time-offset.js';
+import { DomainError } from '../../src/operations/domain-error.js';
 import type { LongRunningOperation, OperationChanges } from '../../src/operations/long-running-operation.js';
 import { readOperationInput } from '../../src/operations/operation-input.js';
 import { applyChanges } from '../../src/operations/operation-service.js';
@@ -25,13 +27,13 @@ function operation(overrides: Partial<LongRunningOperation> = {}): LongRunningOp
   };
 }
 
-/** Asserts that `fn` throws a GraphError of `kind` (and nothing else). */
+/** Asserts that `fn` throws a DomainError that Graph answers as `kind` (and nothing else). */
 function throwsKind(fn: () => unknown, kind: ErrorKind, message?: string): void {
   assert.throws(
     fn,
     (error: unknown) => {
-      assert.ok(error instanceof GraphError, `expected a GraphError, got ${String(error)}`);
-      assert.equal(error.kind, kind, message);
+      assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
+      assert.equal(fromDomainError(error).kind, kind, message);
       return true;
     },
     message,
@@ -313,9 +315,9 @@ describe('applyChanges', () => {
       }
       return undefined;
     })();
-    assert.ok(error instanceof GraphError);
-    assert.equal(error.kind, 'conflict');
-    assert.equal(error.status, 409);
+    assert.ok(error instanceof DomainError);
+    assert.equal(fromDomainError(error).kind, 'conflict');
+    assert.equal(fromDomainError(error).status, 409);
   });
 
   describe('every from/to pair, with the result the lifecycle dictates', () => {

@@ -5,7 +5,8 @@ import type { LongRunningOperation } from '../../src/operations/long-running-ope
 import { OperationService } from '../../src/operations/operation-service.js';
 import { dependsOnSteps } from '../../src/operations/schedule.js';
 import { statusValue } from '../../src/operations/status.js';
-import type { OperationStore, Store } from '../../src/store/store.js';
+import type { OperationStore } from '../../src/operations/ports/operation-store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const SECOND = 10_000_000n; // ticks

@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import type { LongRunningOperation, OperationSchedule, Owner } from '../../src/operations/long-running-operation.js';
 import type { OperationStatus } from '../../src/operations/status.js';
-import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } from '../../src/store/admin-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { AdminCursor, AdminListQuery, ListedOperation, OwnedOperation } from '../../src/operations/ports/admin-store.js';
+import type { Store } from '../../src/operations/ports/store.js';
+import { freshStoreTest, newOperation } from './fresh-store.js';
 
 /**
  * The admin store (reads and writes across owners), for every engine. Each engine's test file calls this
  * with a factory that answers a fresh, empty store.
  */
 export function adminStoreContract(name: string, open: () => Promise<Store>): void {
-  function test(title: string, body: (store: Store) => Promise<void>): void {
-    it(title, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
-  }
+  const test = freshStoreTest(open);
 
   describe(`${name}: admin store`, () => {
     test('lists every owner newest first, ties broken by id, with the UPN the directory knows', async (store) => {
@@ -140,18 +132,7 @@ const BOB: Owner = { tenantId: T1, userId: 'user-bob' };
 const ALICE_ELSEWHERE: Owner = { tenantId: T2, userId: 'user-alice' };
 
 function owned(owner: Owner, id: string, fields: Partial<LongRunningOperation> = {}): OwnedOperation {
-  const operation: LongRunningOperation = {
-    id,
-    createdDateTime: T,
-    lastActionDateTime: T,
-    status: 'notStarted',
-    statusDetail: null,
-    resourceLocation: null,
-    version: 1,
-    finishedAt: null,
-    ...fields,
-  };
-  return { owner, operation };
+  return { owner, operation: newOperation(id, T, fields) };
 }
 
 const STATUSES: OperationStatus[] = ['notStarted', 'running', 'succeeded', 'failed'];

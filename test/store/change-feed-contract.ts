@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
-import type { OperationWatch, Store } from '../../src/store/store.js';
+import type { OperationWatch } from '../../src/operations/ports/change-feed.js';
+import type { Store } from '../../src/operations/ports/store.js';
+import { newOperation } from './fresh-store.js';
 
 /** A signal that never comes fails the test at this bound, rather than hanging the run. */
 const BOUND = { timeout: 5_000 };
@@ -10,23 +12,31 @@ let ids = 0;
 
 function operation(): LongRunningOperation {
   ids += 1;
-  return {
-    id: `watched-${ids}`,
-    createdDateTime: 17_145_000_000_000_000n,
-    lastActionDateTime: 17_145_000_000_000_000n,
-    status: 'running',
-    statusDetail: null,
-    resourceLocation: null,
-    version: 1,
-    finishedAt: null,
-  };
+  return newOperation(`watched-${ids}`, 17_145_000_000_000_000n, { status: 'running' });
 }
 
 /** Whether the watch has been signalled by now: `changed()` answers at once after a signal it has not yet told. */
 async function signalled(watch: OperationWatch): Promise<boolean> {
-  const marker = Symbol('not yet');
-  const first = await Promise.race([watch.changed().then(() => true), new Promise((resolve) => setImmediate(resolve, marker))]);
-  return first === true;
+  return settledNow(watch.changed());
+}
+
+/** Whether `wait` has resolved by the next turn of the event loop (it does not call `changed()` again). */
+function settledNow(wait: Promise<void>): Promise<boolean> {
+  return Promise.race([wait.then(() => true), new Promise<boolean>((resolve) => setImmediate(resolve, false))]);
+}
+
+/**
+ * Whether `wait` resolves within the test's bound (less a margin): a signal a test expects is asserted, so its
+ * absence fails with the test's own message rather than with the timeout.
+ */
+async function settlesInTime(wait: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, BOUND.timeout - 1_000, false)));
+  try {
+    return await Promise.race([wait.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -47,8 +57,9 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
       assert.ok(watch, 'watching is available');
       const changed = watch.changed();
-      await store.operations.update(owner, { ...op, statusDetail: 'on its way' }, 1);
-      await changed; // the test's timeout is the bound: no signal, no end
+      assert.equal(await settledNow(changed), false, 'no signal before the update');
+      assert.ok(await store.operations.update(owner, { ...op, statusDetail: 'on its way' }, 1), 'the update is applied');
+      assert.equal(await settlesInTime(changed), true, 'the update signalled the watch');
       await watch.close();
     });
 
@@ -57,8 +68,9 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       await store.operations.insert(owner, op);
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
       const changed = watch.changed();
+      assert.equal(await settledNow(changed), false, 'no signal before the delete');
       assert.equal(await store.operations.delete(owner, op.id), true);
-      await changed;
+      assert.equal(await settlesInTime(changed), true, 'the delete signalled the watch');
       await watch.close();
     });
 
@@ -66,8 +78,15 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       const op = operation();
       await store.operations.insert(owner, op);
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
+      // A second watch of the same operation, awaited, tells when the signal has arrived (on PostgreSQL it comes
+      // after the write returns); one delivery signals every watch of the operation.
+      const witness = (await store.changes.watch(owner, op.id, 10_000))!;
+      const witnessed = witness.changed();
       await store.operations.update(owner, { ...op, statusDetail: 'changed before the wait' }, 1);
-      await watch.changed(); // answers although the change came first
+      assert.equal(await settlesInTime(witnessed), true, 'the update was signalled');
+      // Nobody awaited `watch` when the signal came: its next changed() answers at once.
+      assert.equal(await signalled(watch), true, 'the signal was kept for the next changed()');
+      await witness.close();
       await watch.close();
     });
 
@@ -82,7 +101,7 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       await store.operations.update({ ...owner, userId: 'user-2' }, { ...watched, statusDetail: 'another user' }, 1);
       // A later signal of the watched one proves the notifications have been delivered up to here, in order.
       await store.operations.update(owner, { ...watched, statusDetail: 'now' }, 1);
-      await watch.changed();
+      assert.equal(await settlesInTime(watch.changed()), true, 'the update of the watched operation signalled');
       assert.equal(await signalled(watch), false, 'exactly one signal: the watched operation changed once');
       await watch.close();
     });
@@ -92,9 +111,10 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       await store.operations.insert(owner, op);
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
       const changed = watch.changed();
+      assert.equal(await settledNow(changed), false, 'waiting before the close');
       await watch.close();
-      await changed;
-      await watch.close();
+      assert.equal(await settlesInTime(changed), true, 'the close ended the wait');
+      await assert.doesNotReject(watch.close(), 'a second close is harmless');
     });
 
     if (openPeer) {
@@ -105,8 +125,10 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
           await store.operations.insert(owner, op);
           const watch = (await store.changes.watch(owner, op.id, 10_000))!;
           const changed = watch.changed();
-          await peer.operations.update(owner, { ...op, status: 'succeeded', finishedAt: 17_145_000_000_000_001n }, 1);
-          await changed;
+          assert.equal(await settledNow(changed), false, 'no signal before the write');
+          const written = await peer.operations.update(owner, { ...op, status: 'succeeded', finishedAt: 17_145_000_000_000_001n }, 1);
+          assert.ok(written, 'the other instance applied the write');
+          assert.equal(await settlesInTime(changed), true, 'the write through the other instance signalled this watch');
           await watch.close();
         } finally {
           await peer.close();
@@ -120,8 +142,9 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       await store.operations.insert(owner, op);
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
       const changed = watch.changed();
+      assert.equal(await settledNow(changed), false, 'waiting before releaseAll');
       store.changes.releaseAll();
-      await changed;
+      assert.equal(await settlesInTime(changed), true, 'releaseAll ended the wait');
       assert.equal(await store.changes.watch(owner, op.id, 10_000), undefined);
       await watch.close();
     });

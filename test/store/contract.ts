@@ -10,8 +10,10 @@ import {
 import type { LongRunningOperation, OperationProperty, Owner } from '../../src/operations/long-running-operation.js';
 import { OPERATION_PROPERTY_NAMES } from '../../src/operations/long-running-operation.js';
 import { OPERATION_STATUSES, statusValue, type OperationStatus } from '../../src/operations/status.js';
-import type { OrderKey, SortValue, Store } from '../../src/store/store.js';
+import type { OrderKey, SortValue } from '../../src/operations/ports/operation-store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 import { operationFilterContract } from './filter-contract.js';
+import { freshStoreTest, newOperation } from './fresh-store.js';
 import { retentionContract } from './retention-contract.js';
 import { scheduleContract } from './schedule-contract.js';
 import { userDirectoryContract } from './user-directory-contract.js';
@@ -21,20 +23,11 @@ import { userDirectoryContract } from './user-directory-contract.js';
  * answers a fresh, empty store; every test closes the store it opened.
  */
 export function operationStoreContract(name: string, open: () => Promise<Store>): void {
+  const test = freshStoreTest(open);
   operationFilterContract(name, open);
   retentionContract(name, open);
   scheduleContract(name, test);
   userDirectoryContract(name, test);
-  function test(title: string, body: (store: Store) => Promise<void>): void {
-    it(title, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
-  }
 
   describe(`${name}: operations`, () => {
     describe('insert and get', () => {
@@ -329,17 +322,7 @@ function ticks(text: string): Ticks {
 const BASE = ticks('2024-05-01T12:00:00.0000001Z');
 
 function operation(id: string, fields: Partial<LongRunningOperation> = {}): LongRunningOperation {
-  return {
-    id,
-    createdDateTime: BASE,
-    lastActionDateTime: BASE,
-    status: 'notStarted',
-    statusDetail: null,
-    resourceLocation: null,
-    version: 1,
-    finishedAt: null,
-    ...fields,
-  };
+  return newOperation(id, BASE, fields);
 }
 
 // Ids out of insertion order; every other column repeats values (ties) and the strings mix in NULLs.

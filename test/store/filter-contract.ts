@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { CompareOp, Filter, FilterValue, MatchFn, StringProperty } from '../../src/operations/filter.js';
 import type { LongRunningOperation, OperationProperty, Owner } from '../../src/operations/long-running-operation.js';
 import { statusValue, type OperationStatus } from '../../src/operations/status.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
+import { seededRandom, type SeededRandom } from '../fixtures/seeded-random.js';
 
 /**
  * `$filter`, `$skip` and counting, for every engine: the store's answer must equal a reference evaluator
@@ -36,7 +37,7 @@ export function operationFilterContract(name: string, open: () => Promise<Store>
 
     it('1,000 random expressions agree with the reference evaluator', async () => {
       const store = await seeded();
-      const random = prng(20261130);
+      const random = seededRandom(20261130n);
       try {
         for (let i = 0; i < 1000; i++) await check(store, randomFilter(random, 3));
       } finally {
@@ -136,53 +137,42 @@ function compare(a: FilterValue, op: CompareOp, b: FilterValue): boolean {
   return op === 'gt' ? c > 0 : op === 'ge' ? c >= 0 : op === 'lt' ? c < 0 : c <= 0;
 }
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
+/** True with the given probability, in percent. */
+function chance(random: SeededRandom, percent: number): boolean {
+  return random.int(100) < percent;
 }
 
 const OPS: CompareOp[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
 const STRING_PROPERTIES: StringProperty[] = ['id', 'statusDetail', 'resourceLocation'];
 
-function randomLeaf(random: () => number): Filter {
-  const property = pick(random, ['id', 'createdDateTime', 'lastActionDateTime', 'status', 'statusDetail', 'resourceLocation'] as const);
+function randomLeaf(random: SeededRandom): Filter {
+  const property = random.pick(['id', 'createdDateTime', 'lastActionDateTime', 'status', 'statusDetail', 'resourceLocation'] as const);
   const value = (): FilterValue => {
-    if (random() < 0.15 && property !== 'id') return null;
+    if (chance(random, 15) && property !== 'id') return null;
     switch (property) {
       case 'id':
-        return pick(random, ROWS).id;
+        return random.pick(ROWS).id;
       case 'createdDateTime':
       case 'lastActionDateTime':
-        return valueOf(pick(random, ROWS), property) as bigint;
+        return valueOf(random.pick(ROWS), property) as bigint;
       case 'status':
-        return Math.floor(random() * 5);
+        return random.int(5);
       default:
-        return pick(random, property === 'statusDetail' ? DETAILS : LOCATIONS);
+        return random.pick(property === 'statusDetail' ? DETAILS : LOCATIONS);
     }
   };
-  const shape = random();
-  if (shape < 0.15) return { kind: 'in', property, values: [value(), value()] };
-  if (shape < 0.35) {
-    const fn = pick<MatchFn>(random, ['startswith', 'endswith', 'contains']);
-    return { kind: 'match', fn, property: pick(random, STRING_PROPERTIES), value: pick(random, ['Copying', 'files', '', 'a.test', 'op-1', "'", '%']) };
+  const shape = random.int(100);
+  if (shape < 15) return { kind: 'in', property, values: [value(), value()] };
+  if (shape < 35) {
+    const fn = random.pick<MatchFn>(['startswith', 'endswith', 'contains']);
+    return { kind: 'match', fn, property: random.pick(STRING_PROPERTIES), value: random.pick(['Copying', 'files', '', 'a.test', 'op-1', "'", '%']) };
   }
-  return { kind: 'compare', op: pick(random, OPS), property, value: value() };
+  return { kind: 'compare', op: random.pick(OPS), property, value: value() };
 }
 
-function randomFilter(random: () => number, depth: number): Filter {
-  if (depth === 0 || random() < 0.35) return randomLeaf(random);
-  const shape = random();
-  if (shape < 0.2) return { kind: 'not', operand: randomFilter(random, depth - 1) };
-  return { kind: shape < 0.6 ? 'and' : 'or', left: randomFilter(random, depth - 1), right: randomFilter(random, depth - 1) };
+function randomFilter(random: SeededRandom, depth: number): Filter {
+  if (depth === 0 || chance(random, 35)) return randomLeaf(random);
+  const shape = random.int(100);
+  if (shape < 20) return { kind: 'not', operand: randomFilter(random, depth - 1) };
+  return { kind: shape < 60 ? 'and' : 'or', left: randomFilter(random, depth - 1), right: randomFilter(random, depth - 1) };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 
 const owner = { tenantId: 'tenant-1', userId: 'user-1' };
 const T0 = 17_145_000_000_000_000n;

@@ -5,7 +5,7 @@ import type { LongRunningOperation } from '../../src/operations/long-running-ope
 import { statusValue } from '../../src/operations/status.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 import {
   connectPostgres,
   describePostgres,
@@ -15,6 +15,7 @@ import {
   type FreshPostgresStore,
   POSTGRES_TEST_URL,
 } from '../support/postgres.js';
+import { until } from '../support/until.js';
 import { changeFeedContract } from './change-feed-contract.js';
 import { adminStoreContract } from './admin-contract.js';
 import { operationStoreContract } from './contract.js';
@@ -100,16 +101,14 @@ async function raceBehindRowLock<T>(options: {
     if (options.whileHeld) await options.whileHeld(holder);
     const racing = options.race();
     racing.catch(() => undefined); // awaited below; not unhandled meanwhile
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const waiting = await watcher.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [options.applicationName],
-      );
-      if (waiting.rows[0]!.n === options.writers) break;
-      assert.ok(Date.now() < deadline, `only ${waiting.rows[0]!.n} of ${options.writers} writers queued on the row lock`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const queued = async () =>
+      (
+        await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [options.applicationName],
+        )
+      ).rows[0]!.n;
+    await until(`all ${options.writers} writers queued on the row lock`, queued, (n) => n === options.writers, { timeoutMs: 10_000, intervalMs: 10 });
     await holder.query('COMMIT');
     return await racing;
   } finally {

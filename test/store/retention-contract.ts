@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LongRunningOperation, Owner } from '../../src/operations/long-running-operation.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 
 /** Retention purges and the secret store, for every engine. */
 export function retentionContract(name: string, open: () => Promise<Store>): void {

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { LongRunningOperation, OperationSchedule, Owner } from '../../src/operations/long-running-operation.js';
 import type { OperationStatus } from '../../src/operations/status.js';
-import type { Store } from '../../src/store/store.js';
-
-/** Registers a test that runs `body` on a fresh store and closes it after (the contract's own `test`). */
-export type StoreTest = (title: string, body: (store: Store) => Promise<void>) => void;
+import type { StoreTest } from './fresh-store.js';
 
 /** Operation schedules (migration 3): stored, read back, kept by updates, and found when a step is due. */
 export function scheduleContract(name: string, test: StoreTest): void {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { LongRunningOperation, Owner } from '../../src/operations/long-running-operation.js';
-import type { DirectoryUser } from '../../src/store/store.js';
-import type { StoreTest } from './schedule-contract.js';
+import type { DirectoryUser } from '../../src/operations/ports/user-directory.js';
+import { newOperation, type StoreTest } from './fresh-store.js';
 
 /**
  * The user directory, for every engine (run by `operationStoreContract`). Tokens write to it, so whatever
@@ -113,14 +113,5 @@ const GRACE = { tenantId: TENANT, id: 'user-grace', userPrincipalName: 'grace@co
 const ADA_OWNER: Owner = { tenantId: TENANT, userId: ADA.id };
 
 function operation(id: string): LongRunningOperation {
-  return {
-    id,
-    createdDateTime: 17_145_000_000_000_000n,
-    lastActionDateTime: 17_145_000_000_000_000n,
-    status: 'notStarted',
-    statusDetail: null,
-    resourceLocation: null,
-    version: 1,
-    finishedAt: null,
-  };
+  return newOperation(id, 17_145_000_000_000_000n);
 }

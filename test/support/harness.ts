@@ -3,7 +3,8 @@ import { buildApp, type AppOptions } from '../../src/app.js';
 import { openDevAuthority, type DevAuthority } from '../../src/auth/dev-authority.js';
 import type { Clock } from '../../src/operations/clock.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { NamedUser, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
+import type { NamedUser } from '../../src/operations/ports/user-directory.js';
 import { DEV_TENANT_ID, ensureUser } from '../../src/users/seed-users.js';
 
 export { DEV_TENANT_ID };
@@ -64,3 +65,9 @@ export async function startHarness(options: Partial<AppOptions> & { clock?: Cloc
 }
 
 export const OPERATIONS = '/v1.0/me/authentication/operations';
+
+/** The path and query of an absolute URL (a Location, a nextLink), for inject(). */
+export function pathOf(url: unknown): string {
+  const parsed = new URL(String(url));
+  return `${parsed.pathname}${parsed.search}`;
+}

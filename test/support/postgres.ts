@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { quoteIdentifier } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/operations/ports/store.js';
 
 /**
  * Shared set-up for every PostgreSQL test: where the database is, whether it answers, and stores on fresh

@@ -91,6 +91,26 @@ export function rawExchange(port: number, bytes: Buffer, timeoutMs = 10_000, wha
   });
 }
 
+/**
+ * Writes `bytes` as they are and collects all the server sends until it ends the connection, for what happens
+ * after an answer (a keep-alive connection closed once idle). `closedByServer` is false when `timeoutMs` came
+ * first; the socket is then destroyed.
+ */
+export function rawUntilClosed(port: number, bytes: Buffer, timeoutMs = 10_000): Promise<{ received: Buffer; closedByServer: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve({ received: Buffer.concat(chunks), closedByServer: true }));
+    socket.on('error', reject);
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      resolve({ received: Buffer.concat(chunks), closedByServer: false });
+    });
+    socket.write(bytes);
+  });
+}
+
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 
 function splitHead(received: Buffer): { head: string; rest: Buffer } | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DelegatedPrincipal, Principal } from '../../src/auth/principal.js';
-import type { DirectoryUser, UserDirectory } from '../../src/store/store.js';
+import type { DirectoryUser, UserDirectory } from '../../src/operations/ports/user-directory.js';
 import { UserResolver } from '../../src/users/user-resolver.js';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
