@@ -19,7 +19,7 @@ const WRITE_OWN = ['UserAuthenticationMethod.ReadWrite', 'UserAuthenticationMeth
 const WRITE_ANY = ['UserAuthenticationMethod.ReadWrite.All'];
 
 /**
- * The permission policy (README, "Permissions"): any read scope for one's own operations, a `.All` scope
+ * The permission policy (docs/api.md, "Permissions"): any read scope for one's own operations, a `.All` scope
  * for anyone else's, `ReadWrite` to change them; applications need an `.All` role and cannot use `/me`.
  * Personal Microsoft accounts are not supported, as the API's own documentation says.
  */

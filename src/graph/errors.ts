@@ -1,7 +1,7 @@
 /**
  * The one error catalogue. Every error the service answers is one of these entries: its Graph `code`,
  * its HTTP status and a default message. Nothing else decides a status or a code.
- * Codes follow what Graph itself answers for the same situation (see the README's error table).
+ * Codes follow what Graph itself answers for the same situation (see the error table in docs/api.md).
  */
 export const ERROR_CATALOGUE = {
   badRequest: { status: 400, code: 'BadRequest', message: 'Cannot process the request because it is malformed or incorrect.' },

@@ -1,7 +1,7 @@
 /**
  * Permission escalation, end to end over a real socket (dev mode): every attempt to reach further than the
- * README's "Permissions" table allows is refused — `403 Authorization_RequestDenied`, or `404` where the
- * README says so (an operation under the wrong user; a user of another tenant) — alone, inside `$batch`,
+ * "Permissions" table of docs/api.md allows is refused — `403 Authorization_RequestDenied`, or `404` where the
+ * docs say so (an operation under the wrong user; a user of another tenant) — alone, inside `$batch`,
  * and through `$filter`/`$count`. After every refused write the target is read back and must be exactly as
  * it was (entity, ETag, the user's collection), and the store must hold no more and no fewer operations.
  */

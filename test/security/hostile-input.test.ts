@@ -663,7 +663,7 @@ describe('hostile input over a real socket', () => {
     const knownBadSegments = fc.oneof(
       // Escapes that do not decode (percent signs not followed by two hex digits, or bytes that are not UTF-8).
       fc.tuple(fc.constantFrom('%', '%Z', '%ZZ', '%u0041', '%C3%28', '%E2%82', '%FF', '%C0%80', '%C0%AE', '%ED%A0%80'), fc.string({ maxLength: 4 })).map(([bad, rest]) => bad + percentEncode(rest)),
-      // A path parameter longer than the 512 characters the router takes (README: 404).
+      // A path parameter longer than the 512 characters the router takes (docs/security.md, Limits: 404).
       fc.integer({ min: 513, max: 3000 }).map((n) => 'a'.repeat(n)),
     );
     const upnSegment = fc.oneof(
@@ -918,7 +918,7 @@ describe('hostile input over a real socket', () => {
       }
     });
 
-    it('a path parameter longer than 512 characters is a 404 in the envelope (README, Limits)', async () => {
+    it('a path parameter longer than 512 characters is a 404 in the envelope (docs/security.md, Limits)', async () => {
       for (const target of [`${OPERATIONS}/${'a'.repeat(513)}`, `/v1.0/users/${'u'.repeat(600)}/authentication/operations`]) {
         const res = await send({ method: 'GET', target, headers: [bearer(ownerToken)] });
         assertServed(res, `GET ${target.slice(0, 80)}…`);

@@ -584,7 +584,7 @@ describe('token attacks over HTTP', () => {
 
   describe('production mode: key rotation', () => {
     /*
-     * README ("Identity modes"): "Keys are cached and refetched when an unknown `kid` appears." jose's remote
+     * docs/configuration.md ("Identity modes"): "Keys are cached and refetched when an unknown `kid` appears." jose's remote
      * key set refetches on an unknown kid at most once per cooldown, which createRemoteVerifier sets to 1 s
      * (KEY_REFETCH_COOLDOWN_MS; jose's own default is 30 s). A token whose kid is unknown while the cooldown
      * runs waits it out and is checked once more, so a good token of a key published just after the last
