@@ -2,14 +2,21 @@ import { cursorAfter } from '../operations/overview.js';
 import type { ListedOperation, OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
 import type { Store } from '../operations/ports/store.js';
 import type { DirectoryUser } from '../operations/ports/user-directory.js';
+import { resetScriptJson, type ResetScript } from './reset-script.js';
+import { ResetScripts } from './reset-scripts.js';
 import { operationStateJson, parseState, userJson } from './state.js';
 
 /** Rows read per statement while exporting, so an export never holds the whole table in memory. */
 const EXPORT_PAGE = 1_000;
 
+/** What a reset returns to: a `--seed` file, its scripts included when it has any. */
+export type EmulatorSeed = StoreState & { readonly scripts?: readonly ResetScript[] };
+
 export interface EmulatorStateOptions {
-  /** What a reset returns to (the `--seed` file), beyond an empty set of operations. */
-  readonly seed?: StoreState;
+  /** What a reset returns to (the `--seed` file), beyond an empty set of operations and an empty queue. */
+  readonly seed?: EmulatorSeed;
+  /** The queue of scripted password resets the resets take from; a queue of the seed's scripts when absent. */
+  readonly scripts?: ResetScripts;
   /** Runs once a reset or an import has replaced the data: what was computed from the old data goes. */
   readonly replaced?: () => void;
   /** Runs once an import has replaced the users: what the process remembers of the old ones goes. */
@@ -18,22 +25,28 @@ export interface EmulatorStateOptions {
 
 /**
  * The emulator's whole data set (`--emulator-state`): back to the seed, and out and in again in the one
- * state format of `state.ts`. Every owner's data at once, through the store's admin port.
+ * state format of `state.ts`. Every owner's data at once, through the store's admin port, and this
+ * process's queue of scripted password resets.
  */
 export class EmulatorState {
+  readonly scripts: ResetScripts;
+
   constructor(
     private readonly store: Pick<Store, 'users' | 'admin'>,
     private readonly options: EmulatorStateOptions = {},
-  ) {}
+  ) {
+    this.scripts = options.scripts ?? new ResetScripts(store.users, options.seed?.scripts);
+  }
 
   /**
-   * Every operation goes; the users stay (tokens already minted keep naming known users), and the seed's
-   * operations and users come back: the state the service started from.
+   * Every operation and script goes; the users stay (tokens already minted keep naming known users), and
+   * the seed's operations, users and scripts come back: the state the service started from.
    */
   async reset(): Promise<void> {
     const { seed } = this.options;
     for (const user of seed?.users ?? []) await this.store.users.upsert(user);
     await this.#replace(seed?.operations ?? []);
+    this.scripts.replace(seed?.scripts);
   }
 
   /**
@@ -48,13 +61,20 @@ export class EmulatorState {
     yield '],"operations":[';
     const operations = pages<ListedOperation>((after) => admin.list({ limit: EXPORT_PAGE, ...(after && { after: cursorAfter(after) }) }));
     yield* commaSeparated(operations, (row) => JSON.stringify(operationStateJson(row)));
-    yield ']}';
+    yield `],"scripts":[${this.scripts
+      .list()
+      .map((script) => JSON.stringify(resetScriptJson(script)))
+      .join(',')}]}`;
   }
 
-  /** Every operation and user replaced by the document's, all or nothing; a `StateError` when it is not a valid state. */
+  /**
+   * Every operation, user and script replaced by the document's, all or nothing (the queue once the store
+   * has committed); a `StateError` when it is not a valid state.
+   */
   async importState(document: unknown): Promise<void> {
     const state = parseState(document);
     await this.#replace(state.operations, state.users);
+    this.scripts.replace(state.scripts);
     this.options.usersReplaced?.();
   }
 

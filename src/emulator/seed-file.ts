@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidInput } from '../operations/domain-error.js';
-import type { StoreState } from '../operations/ports/admin-store.js';
-import { parseState, StateError } from './state.js';
+import { parseState, StateError, type EmulatorSnapshot } from './state.js';
 
 /** Reads and validates a `--seed` file (the state format of `GET /admin/state`); anything wrong is {@link InvalidInput}. */
-export async function readSeedFile(file: string): Promise<StoreState> {
+export async function readSeedFile(file: string): Promise<EmulatorSnapshot> {
   let document: unknown;
   try {
     document = JSON.parse(await readFile(file, 'utf8'));

@@ -1,18 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import { formatDateTimeOffset, parseDateTimeOffset, type Ticks } from '../operations/date-time-offset.js';
 import { DomainError } from '../operations/domain-error.js';
 import { OPERATION_PROPERTIES, type LongRunningOperation, type OperationChanges, type OperationSchedule } from '../operations/long-running-operation.js';
-import { readOperationInput } from '../operations/operation-input.js';
+import { isStorable, readOperationInput } from '../operations/operation-input.js';
 import type { OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
 import type { DirectoryUser } from '../operations/ports/user-directory.js';
 import { isTerminal } from '../operations/status.js';
-import { isGuid } from '../users/object-id.js';
+import { isGuid, isUserPrincipalName } from '../users/object-id.js';
+import { readResetScript, ScriptError, type ResetScript } from './reset-script.js';
+import { MAX_QUEUED_SCRIPTS } from './reset-scripts.js';
 
 /**
  * The emulator's one state format, for a `--seed` file, `GET /admin/state` (export) and `PUT /admin/state`
- * (import): `{"users": [...], "operations": [...]}`, dates as DateTimeOffsets. What an export writes an
- * import reads back unchanged; on input the service's own fields (`version`, `finishedAt`, `schedule`)
- * may be left out.
+ * (import): `{"users": [...], "operations": [...], "scripts": [...]}`, dates as DateTimeOffsets, scripts
+ * as `reset-script.ts` reads them. What an export writes an import reads back unchanged; on input the
+ * service's own fields (`version`, `finishedAt`, `schedule`, a script's `id`) may be left out, and so may
+ * `scripts` (states written before it existed): an empty queue.
  */
+
+/** A whole state: the store's data and the queue of scripted password resets. */
+export interface EmulatorSnapshot extends StoreState {
+  readonly scripts: readonly ResetScript[];
+}
 
 /**
  * A state document that is not valid; `path` names the offending value (`operations[3].status`). On an
@@ -45,11 +54,11 @@ const OPERATION_FIELDS = [
   'schedule',
 ];
 const CLIENT_FIELDS = ['lastActionDateTime', 'status', 'statusDetail', 'resourceLocation'];
-const SCHEDULE_FIELDS = ['runAt', 'finishAt', 'outcome', 'statusDetail', 'resourceLocation'];
+const SCHEDULE_FIELDS = ['runAt', 'runningStatusDetail', 'finishAt', 'outcome', 'statusDetail', 'resourceLocation'];
 
 /** Validates a whole state document; throws a {@link StateError} at the first bad value. */
-export function parseState(document: unknown): StoreState {
-  const root = object(document, '(the document)', ['users', 'operations']);
+export function parseState(document: unknown): EmulatorSnapshot {
+  const root = object(document, '(the document)', ['users', 'operations', 'scripts']);
   const users = list(root.users, 'users').map((entry, i) => readUser(entry, `users[${i}]`));
   const operations = list(root.operations, 'operations').map((entry, i) => readOperation(entry, `operations[${i}]`));
   refuseDuplicates(users, 'users', (u) => [
@@ -57,7 +66,23 @@ export function parseState(document: unknown): StoreState {
     ...(u.userPrincipalName === null ? [] : [`${u.tenantId}/upn:${u.userPrincipalName.toLowerCase()}`]),
   ]);
   refuseDuplicates(operations, 'operations', ({ owner, operation }) => [`${owner.tenantId}/${owner.userId}/${operation.id}`]);
-  return { users, operations };
+  const scripts = readScripts(root.scripts);
+  refuseDuplicates(scripts, 'scripts', (script) => [script.id]);
+  return { users, operations, scripts };
+}
+
+/** The queue, in order, as many as it takes; a script without an id gets a new one. */
+function readScripts(value: unknown): ResetScript[] {
+  const entries = list(value, 'scripts');
+  if (entries.length > MAX_QUEUED_SCRIPTS) throw new StateError('scripts', `holds ${entries.length} scripts; the queue takes at most ${MAX_QUEUED_SCRIPTS}.`);
+  return entries.map((entry, i) => {
+    try {
+      return readResetScript(entry, `scripts[${i}]`, randomUUID);
+    } catch (error) {
+      if (error instanceof ScriptError) throw new StateError(error.path, error.detail);
+      throw error;
+    }
+  });
 }
 
 export function userJson(user: DirectoryUser) {
@@ -80,6 +105,7 @@ export function operationStateJson({ owner, operation: op }: OwnedOperation) {
     schedule: schedule
       ? {
           runAt: formatDateTimeOffset(schedule.runAt),
+          runningStatusDetail: schedule.runningDetail ?? null,
           finishAt: formatDateTimeOffset(schedule.finishAt),
           outcome: schedule.outcome,
           statusDetail: schedule.detail,
@@ -98,7 +124,7 @@ function readUser(entry: unknown, path: string): DirectoryUser {
 /** `null` for a user whose UPN moved to another user (a rename): an export writes such users so. */
 function upn(value: unknown, path: string): string | null {
   if (value === null) return null;
-  if (typeof value !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(value) || !isStorable(value)) {
+  if (typeof value !== 'string' || !isUserPrincipalName(value) || !isStorable(value)) {
     throw new StateError(path, 'must look like name@domain, or be null.');
   }
   return value;
@@ -148,14 +174,20 @@ function readSchedule(value: unknown, path: string): OperationSchedule {
   const outcome = fields.outcome;
   if (outcome !== 'succeeded' && outcome !== 'failed') throw new StateError(`${path}.outcome`, "must be 'succeeded' or 'failed'.");
   const detail = fields.statusDetail ?? '';
-  if (typeof detail !== 'string' || !isStorable(detail) || detail.length > OPERATION_PROPERTIES.statusDetail.maxLength) {
-    throw new StateError(`${path}.statusDetail`, `must be a text of at most ${OPERATION_PROPERTIES.statusDetail.maxLength} characters.`);
+  if (!isDetail(detail)) throw new StateError(`${path}.statusDetail`, `must be a text of at most ${OPERATION_PROPERTIES.statusDetail.maxLength} characters.`);
+  const runningDetail = fields.runningStatusDetail ?? null;
+  if (runningDetail !== null && !isDetail(runningDetail)) {
+    throw new StateError(`${path}.runningStatusDetail`, `must be null or a text of at most ${OPERATION_PROPERTIES.statusDetail.maxLength} characters.`);
   }
   const location = fields.resourceLocation ?? null;
   if (location !== null && (typeof location !== 'string' || !isStorable(location) || location.length > OPERATION_PROPERTIES.resourceLocation.maxLength)) {
     throw new StateError(`${path}.resourceLocation`, `must be null or a text of at most ${OPERATION_PROPERTIES.resourceLocation.maxLength} characters.`);
   }
-  return { runAt, finishAt, outcome, detail, resourceLocation: location };
+  return { runAt, finishAt, ...(runningDetail !== null && { runningDetail }), outcome, detail, resourceLocation: location };
+}
+
+function isDetail(value: unknown): value is string {
+  return typeof value === 'string' && isStorable(value) && value.length <= OPERATION_PROPERTIES.statusDetail.maxLength;
 }
 
 /** An object holding only `allowed` fields. */
@@ -214,11 +246,6 @@ function finishedAt(value: unknown, path: string, fallback: Ticks | null): Ticks
   }
   if (value === null) throw new StateError(path, 'must be a DateTimeOffset (or absent) once the status is succeeded or failed.');
   return dateTime(value, path);
-}
-
-/** Text every engine can store and compare faithfully: PostgreSQL's `text` refuses NUL and unpaired surrogates. */
-export function isStorable(text: string): boolean {
-  return !text.includes('\u0000') && text.isWellFormed();
 }
 
 function refuseDuplicates<T>(items: readonly T[], path: string, keys: (item: T) => string[]): void {

@@ -56,10 +56,15 @@ export interface LongRunningOperation {
   readonly schedule?: OperationSchedule | null;
 }
 
-/** The server's plan for an operation: `running` at `runAt`, then `outcome` at `finishAt` (server clock). */
+/**
+ * The server's plan for an operation: `running` at `runAt`, then `outcome` at `finishAt` (server clock). A
+ * `runAt` equal to `finishAt` means no running step: the operation finishes straight from `notStarted`.
+ */
 export interface OperationSchedule {
   readonly runAt: Ticks;
   readonly finishAt: Ticks;
+  /** The `statusDetail` the running step writes; absent, it leaves `statusDetail` as it is. */
+  readonly runningDetail?: string;
   readonly outcome: 'succeeded' | 'failed';
   /** The `statusDetail` the operation finishes with: `ResetSuccess`, or the configured failure reason. */
   readonly detail: string;

@@ -153,11 +153,15 @@ function readNullableString(property: 'statusDetail' | 'resourceLocation', value
   if (value.length > max) {
     throw new DomainError('invalidValue', `The property '${property}' is longer than its limit of ${max} characters.`);
   }
-  // NUL and unpaired surrogates cannot be stored faithfully by every engine (PostgreSQL text refuses both).
-  if (value.includes('\u0000') || !value.isWellFormed()) {
+  if (!isStorable(value)) {
     throw new DomainError('invalidValue', `The property '${property}' contains a NUL character or invalid Unicode.`);
   }
   return value;
+}
+
+/** Text every engine can store and compare faithfully: PostgreSQL's `text` refuses NUL and unpaired surrogates. */
+export function isStorable(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
 }
 
 /** A short, safe rendering of a rejected value for an error message. */

@@ -2,8 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { TICKS_PER_SECOND, type Ticks } from './date-time-offset.js';
 import { DomainError } from './domain-error.js';
-import type { LongRunningOperation, Owner } from './long-running-operation.js';
+import type { LongRunningOperation, OperationSchedule, Owner } from './long-running-operation.js';
 import type { OperationStore } from './ports/operation-store.js';
+import type { ResetScriptSource, ScriptedReset } from './ports/reset-scripts.js';
 import { retryAfterSeconds } from './schedule.js';
 
 /** Graph gives every user's password method this one id; any other id names no password method. */
@@ -40,8 +41,9 @@ export interface PasswordResetStarted {
 
 /**
  * Starts password resets: each is a longRunningOperation of the target user, created `notStarted` with a
- * schedule that the service advances as it is read, and in a background sweep (`schedule.ts`). The password itself is neither stored
- * nor logged: the emulator has no accounts to change.
+ * schedule that the service advances as it is read, and in a background sweep (`schedule.ts`). The schedule
+ * is a script's when `scripts` has one for the target user, otherwise the options'. The password itself is
+ * neither stored nor logged: the emulator has no accounts to change.
  */
 export class PasswordResets {
   private readonly durationTicks: Ticks;
@@ -53,6 +55,8 @@ export class PasswordResets {
     private readonly store: OperationStore,
     private readonly clock: Clock,
     options: PasswordResetOptions = {},
+    /** The emulator's scripted outcomes (`--emulator-state`); without it every reset follows the options. */
+    private readonly scripts?: ResetScriptSource,
     private readonly newId: () => string = randomUUID,
   ) {
     this.durationTicks = options.durationTicks ?? PASSWORD_RESET_DEFAULTS.durationTicks;
@@ -66,8 +70,8 @@ export class PasswordResets {
   /** `resourceLocation`: the URL of the user's password method, which a successful reset points to. */
   async start(owner: Owner, body: unknown, resourceLocation: string): Promise<PasswordResetStarted> {
     const newPassword = readResetBody(body);
-    const now = this.clock.now();
-    const fails = this.random() < this.failureRate;
+    const now = this.clock.now(); // a script's steps count from the request, as the options' duration does
+    const script = await this.scripts?.take(owner);
     const operation: LongRunningOperation = {
       id: this.newId(),
       createdDateTime: now,
@@ -77,18 +81,38 @@ export class PasswordResets {
       resourceLocation: null,
       version: 1,
       finishedAt: null,
-      schedule: {
-        runAt: now + this.durationTicks / 2n,
-        finishAt: now + this.durationTicks,
-        outcome: fails ? 'failed' : 'succeeded',
-        detail: fails ? this.failureReason : RESET_SUCCESS,
-        resourceLocation: fails ? null : resourceLocation,
-      },
+      schedule: script ? this.scripted(script, now, resourceLocation) : this.unscripted(now, resourceLocation),
     };
     await this.store.insert(owner, operation);
     const retryAfter = retryAfterSeconds(operation, now) ?? 1;
     if (newPassword !== undefined) return { operation, retryAfterSeconds: retryAfter };
     return { operation, generatedPassword: generatePassword(), retryAfterSeconds: retryAfter };
+  }
+
+  /** `--reset-duration`, running from halfway; `--reset-failure-rate` decides the outcome. */
+  private unscripted(now: Ticks, resourceLocation: string): OperationSchedule {
+    const fails = this.random() < this.failureRate;
+    return {
+      runAt: now + this.durationTicks / 2n,
+      finishAt: now + this.durationTicks,
+      outcome: fails ? 'failed' : 'succeeded',
+      detail: fails ? this.failureReason : RESET_SUCCESS,
+      resourceLocation: fails ? null : resourceLocation,
+    };
+  }
+
+  /** The script's steps from `now`; without a running step, `runAt` is the finish (no running step, see `OperationSchedule`). */
+  private scripted({ running, finish }: ScriptedReset, now: Ticks, resourceLocation: string): OperationSchedule {
+    const succeeds = finish.outcome === 'succeeded';
+    const finishAt = now + finish.after;
+    return {
+      runAt: running === undefined ? finishAt : now + running.after,
+      finishAt,
+      ...(running?.statusDetail !== undefined && { runningDetail: running.statusDetail }),
+      outcome: finish.outcome,
+      detail: finish.statusDetail ?? (succeeds ? RESET_SUCCESS : this.failureReason),
+      resourceLocation: finish.resourceLocation !== undefined ? finish.resourceLocation : succeeds ? resourceLocation : null,
+    };
   }
 }
 

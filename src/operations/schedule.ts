@@ -32,7 +32,10 @@ export function dueStep(op: LongRunningOperation, now: Ticks): LongRunningOperat
       finishedAt: schedule.finishAt,
     };
   }
-  if (now >= schedule.runAt && op.status === 'notStarted') return { ...op, status: 'running', lastActionDateTime: schedule.runAt };
+  if (now >= schedule.runAt && op.status === 'notStarted') {
+    const running = { ...op, status: 'running' as const, lastActionDateTime: schedule.runAt };
+    return schedule.runningDetail === undefined ? running : { ...running, statusDetail: schedule.runningDetail };
+  }
   return undefined;
 }
 

@@ -5,3 +5,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isGuid(text: string): boolean {
   return GUID.test(text);
 }
+
+/** Whether `text` has the shape of a userPrincipalName, `name@domain`: one `@`, no white space. */
+export function isUserPrincipalName(text: string): boolean {
+  return /^[^@\s]+@[^@\s]+$/.test(text);
+}

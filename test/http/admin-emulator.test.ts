@@ -41,6 +41,10 @@ describe('admin: the emulator is off by default', () => {
     ['POST', '/admin/reset'],
     ['GET', '/admin/state'],
     ['PUT', '/admin/state'],
+    ['GET', '/admin/scripts'],
+    ['POST', '/admin/scripts'],
+    ['DELETE', '/admin/scripts'],
+    ['DELETE', '/admin/scripts/5c5c5c5c-6d6d-4e7e-8f8f-000000000001'],
   ] as const) {
     it(`${method} ${url} is 404, as an unknown URL`, async () => {
       const admin = (await h.user('admin@contoso.com', { scopes: [ADMIN_PERMISSION] })).token;
@@ -188,7 +192,8 @@ describe('admin: reset, export and import', () => {
     const token = (await env.h.user('exporter@contoso.com')).token;
     const created = await env.call('POST', OPERATIONS, { status: 'failed', statusDetail: 'no' }, token);
     const state = await exported();
-    assert.deepEqual(Object.keys(state), ['users', 'operations']);
+    assert.deepEqual(Object.keys(state), ['users', 'operations', 'scripts']);
+    assert.deepEqual(state.scripts, [], 'no script queued');
     assert.ok(state.users.some((u: { userPrincipalName: string }) => u.userPrincipalName === 'seeded@contoso.com'));
     assert.deepEqual(state.operations[0], {
       tenantId: DEV_TENANT_ID,

@@ -60,7 +60,7 @@ export function adminStoreContract(name: string, open: () => Promise<Store>): vo
     test('lists the due scheduled operations of every owner, only those', async (store) => {
       const schedule = (runAt: bigint, finishAt: bigint): OperationSchedule => ({ runAt, finishAt, outcome: 'succeeded', detail: 'ResetSuccess', resourceLocation: null });
       const rows: OwnedOperation[] = [
-        owned(ALICE, 'due-to-run', { schedule: schedule(T + 5n, T + 50n) }),
+        owned(ALICE, 'due-to-run', { schedule: { ...schedule(T + 5n, T + 50n), runningDetail: 'checking policy' } }),
         owned(BOB, 'due-to-finish', { status: 'running', schedule: schedule(T, T + 10n) }),
         owned(ALICE_ELSEWHERE, 'running-not-due', { status: 'running', schedule: schedule(T, T + 50n) }),
         owned(BOB, 'not-yet', { schedule: schedule(T + 30n, T + 50n) }),
@@ -71,6 +71,8 @@ export function adminStoreContract(name: string, open: () => Promise<Store>): vo
       const due = await store.admin.listDue(T + 20n, 100);
       assert.deepEqual(due.map((row) => row.operation.id).sort(), ['due-to-finish', 'due-to-run']);
       assert.deepEqual(due.find((row) => row.operation.id === 'due-to-finish'), rows[1]);
+      assert.deepEqual(due.find((row) => row.operation.id === 'due-to-run'), rows[0], 'owner and running detail read in place');
+      assert.deepEqual((await store.admin.list({ limit: 100 })).find((row) => row.operation.id === 'due-to-run'), { ...rows[0], userPrincipalName: null });
       assert.equal((await store.admin.listDue(T + 20n, 1)).length, 1);
     });
 

@@ -215,7 +215,7 @@ function specifics(): void {
          WHERE table_schema = $1 AND table_name = 'operations' AND data_type = 'text'`,
         [store.schema],
       );
-      assert.equal(collations.rows.length, 7);
+      assert.equal(collations.rows.length, 8);
       for (const row of collations.rows) assert.equal(row.collation_name, 'C', row.column_name);
       // Bytewise even against the database's own collation: upper case before lower case.
       await store.operations.insert(owner, { ...stored, id: 'a' });

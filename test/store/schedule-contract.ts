@@ -14,10 +14,25 @@ export function scheduleContract(name: string, test: StoreTest): void {
         await store.operations.insert(ALICE, op);
         assert.deepEqual(await store.operations.get(ALICE, op.id), op);
       }
+      assert.equal(Object.hasOwn((await store.operations.get(ALICE, 'reset-1'))!.schedule!, 'runningDetail'), false, 'none: absent, not null');
       const read = await store.operations.get(ALICE, 'reset-1');
       assert.equal(typeof read?.schedule?.runAt, 'bigint');
       assert.ok(read!.schedule!.finishAt > BigInt(Number.MAX_SAFE_INTEGER));
       assert.deepEqual(await store.operations.list(ALICE, { orderBy: [], limit: 10 }), [succeeding, failing]);
+    });
+
+    test('a running step’s detail (migration 8): stored, read back by get, list and listDue, kept by updates', async (store) => {
+      const op = scheduled('scripted', 'notStarted', { runningDetail: 'checking policy', outcome: 'failed', detail: 'PasswordPolicyViolation' });
+      await store.operations.insert(ALICE, op);
+      assert.deepEqual(await store.operations.get(ALICE, 'scripted'), op);
+      assert.deepEqual(await store.operations.list(ALICE, { orderBy: [], limit: 10 }), [op]);
+      assert.deepEqual(await store.operations.listDue(ALICE, T + 25n, 10), [op]);
+      const running = await store.operations.update(ALICE, { ...op, status: 'running', statusDetail: 'checking policy', lastActionDateTime: T + 25n }, 1);
+      assert.equal(running?.schedule?.runningDetail, 'checking policy');
+      assert.equal(running?.statusDetail, 'checking policy');
+      assert.deepEqual(await store.operations.get(ALICE, 'scripted'), running);
+      await store.operations.insert(ALICE, scheduled('empty', 'notStarted', { runningDetail: '' }));
+      assert.equal((await store.operations.get(ALICE, 'empty'))?.schedule?.runningDetail, '', 'an empty detail is a detail, not none');
     });
 
     test('an operation without a schedule reads back without one', async (store) => {

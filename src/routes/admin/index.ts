@@ -4,11 +4,13 @@ import { authorizeAdmin } from '../../auth/permissions.js';
 import type { TokenVerifier } from '../../auth/token-verifier.js';
 import type { EmulatorClock } from '../../emulator/emulator-clock.js';
 import type { EmulatorState } from '../../emulator/emulator-state.js';
+import type { ResetScripts } from '../../emulator/reset-scripts.js';
 import type { OperationOverview } from '../../operations/overview.js';
 import type { StatisticsCache } from '../../operations/statistics-cache.js';
 import type { UserResolver } from '../../users/user-resolver.js';
 import { adminClockRoutes } from './clock.js';
 import { adminOperationRoutes } from './operations.js';
+import { adminScriptRoutes } from './scripts.js';
 import { adminStateRoutes } from './state.js';
 import { adminStatisticsRoutes } from './statistics.js';
 
@@ -23,6 +25,8 @@ export interface AdminRoutesOptions {
   readonly clock?: EmulatorClock;
   /** Emulator: `/admin/reset` and `/admin/state`; without it, no such routes (404). */
   readonly state?: EmulatorState;
+  /** Emulator: `/admin/scripts`, the queue of scripted password resets; without it, no such routes (404). */
+  readonly scripts?: ResetScripts;
 }
 
 /**
@@ -36,4 +40,5 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   await app.register(adminStatisticsRoutes, { statistics: options.statistics });
   if (options.clock) await app.register(adminClockRoutes, { clock: options.clock });
   if (options.state) await app.register(adminStateRoutes, { state: options.state });
+  if (options.scripts) await app.register(adminScriptRoutes, { scripts: options.scripts });
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isStorable } from '../../emulator/state.js';
 import { operationJson } from '../../graph/entity-json.js';
 import { GraphError } from '../../graph/errors.js';
 import type { RawQuery } from '../../graph/query-options.js';
 import { requestOrigin } from '../../graph/request-origin.js';
 import { MAX_TICKS, MIN_TICKS } from '../../operations/date-time-offset.js';
+import { isStorable } from '../../operations/operation-input.js';
 import type { OperationOverview } from '../../operations/overview.js';
 import type { AdminCursor, AdminListQuery, ListedOperation, UserKey } from '../../operations/ports/admin-store.js';
 import { parseStatus, UNKNOWN_FUTURE_VALUE } from '../../operations/status.js';

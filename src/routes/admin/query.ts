@@ -1,6 +1,6 @@
-import { isStorable } from '../../emulator/state.js';
 import { GraphError } from '../../graph/errors.js';
 import type { RawQuery } from '../../graph/query-options.js';
+import { isStorable } from '../../operations/operation-input.js';
 
 /**
  * The admin API's query parameters: plain names (no `$`, they are not OData's), each at most once. Names

@@ -165,6 +165,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // engines.
     sql: '',
   },
+  {
+    version: 8,
+    name: 'running step details',
+    // The statusDetail a schedule's running step writes (a scripted password reset's), NULL when the step
+    // leaves it as it is, as every schedule before this one did. A nullable column without a default changes
+    // the catalogue only, rewriting no row; bytewise like every other text column.
+    sql: `
+      ALTER TABLE operations ADD COLUMN running_detail text COLLATE "C";
+    `,
+  },
 ];
 
 /** The newest schema version this release knows. */

@@ -19,8 +19,8 @@ import {
   purgeStatement,
   updateParameters,
   updateStatement,
-  type OperationColumns,
   type OperationRow,
+  type PatchedRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
 import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
@@ -220,8 +220,8 @@ function operationStore(pool: pg.Pool): OperationStore {
     return (await pool.query<Row>(query)).rows;
   }
   /** Operation rows, as arrays in column order (see {@link OperationRow}). */
-  async function operationRows(query: QueryConfig): Promise<OperationRow[]> {
-    return (await pool.query<OperationColumns>({ ...query, rowMode: 'array' })).rows;
+  async function operationRows<Row extends PatchedRow = OperationRow>(query: QueryConfig): Promise<Row[]> {
+    return (await pool.query<Row & unknown[]>({ ...query, rowMode: 'array' })).rows; // `& unknown[]`: pg's rows are mutable arrays
   }
 
   return {
@@ -232,7 +232,7 @@ function operationStore(pool: pg.Pool): OperationStore {
     update: async (owner, next, expectedVersion) =>
       operationFromRow((await operationRows(named(STATEMENTS.update, UPDATE.values(updateParameters(owner, next, expectedVersion)))))[0]),
     patch: async (owner, id, patch) =>
-      operationFromRow((await operationRows(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch)))))[0]),
+      operationFromRow((await operationRows<PatchedRow>(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch)))))[0]),
     delete: async (owner, id, expectedVersion) => {
       const key = [owner.tenantId, owner.userId, id];
       const result = await pool.query(

@@ -10,7 +10,7 @@ import { USER_COLUMNS, userParameters } from './user-query.js';
  * constants).
  */
 
-/** Rows written per INSERT: 500 × 15 values stays far below both engines' limits on bound parameters. */
+/** Rows written per INSERT: 500 × 16 values stays far below both engines' limits on bound parameters. */
 export const INSERT_CHUNK = 500;
 
 export const OWNED_COLUMNS = `tenant_id, user_id, ${OPERATION_COLUMNS}`;
@@ -23,11 +23,11 @@ export type OwnedRow = [...OperationColumns, tenantId: string, userId: string];
 export type ListedRow = [...OperationColumns, tenantId: string, userId: string, userPrincipalName: string | null];
 
 export function ownedFromRow(row: OwnedRow | ListedRow): OwnedOperation {
-  return { owner: { tenantId: row[13], userId: row[14] }, operation: operationFromRow(row)! };
+  return { owner: { tenantId: row[14], userId: row[15] }, operation: operationFromRow(row)! };
 }
 
 export function listedFromRow(row: ListedRow): ListedOperation {
-  return { ...ownedFromRow(row), userPrincipalName: row[15] };
+  return { ...ownedFromRow(row), userPrincipalName: row[16] };
 }
 
 /**

@@ -80,9 +80,17 @@ export const COLUMNS: Readonly<Record<OperationProperty, Column>> = {
  */
 export const OPEN_STATUS_LIST = OPEN_STATUSES.map(statusValue).join(', ');
 
-export const OPERATION_COLUMNS =
+/**
+ * The columns of an operation up to its schedule's finish: what the PATCH statement answers. It writes
+ * only unscheduled rows (`run_at_ticks IS NULL`), whose `running_detail` is NULL as well, so it need not
+ * read that column (migration 8), and its text stays as it was.
+ */
+export const PATCHED_COLUMNS =
   'id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks, ' +
   'run_at_ticks, finish_at_ticks, outcome, outcome_detail, outcome_location';
+
+/** Every column an operation is read from: {@link PATCHED_COLUMNS}, then the running step's detail. */
+export const OPERATION_COLUMNS = `${PATCHED_COLUMNS}, running_detail`;
 
 /**
  * A row of {@link OPERATION_COLUMNS}, read as an array in that order (further columns may follow). Both
@@ -92,8 +100,14 @@ export const OPERATION_COLUMNS =
  */
 export type OperationRow = readonly [...OperationColumns, ...more: unknown[]];
 
+/** A row of {@link PATCHED_COLUMNS}: the PATCH statement's, never scheduled. */
+export type PatchedRow = readonly [...PatchedColumns, ...more: unknown[]];
+
 /** The values of {@link OPERATION_COLUMNS}, in order. */
-export type OperationColumns = [
+export type OperationColumns = [...PatchedColumns, runningDetail: string | null];
+
+/** The values of {@link PATCHED_COLUMNS}, in order. */
+type PatchedColumns = [
   id: string,
   createdTicks: bigint,
   lastActionTicks: bigint,
@@ -109,7 +123,8 @@ export type OperationColumns = [
   outcomeLocation: string | null,
 ];
 
-export function operationFromRow(row: OperationRow | undefined): LongRunningOperation | undefined {
+/** A row of either kind; a scheduled one always comes with every column of {@link OPERATION_COLUMNS}. */
+export function operationFromRow(row: PatchedRow | undefined): LongRunningOperation | undefined {
   if (row === undefined) return undefined;
   const operation: LongRunningOperation = {
     id: row[0],
@@ -129,13 +144,16 @@ export function operationFromRow(row: OperationRow | undefined): LongRunningOper
 /** The `outcome` column: the terminal status a schedule ends in. */
 const OUTCOMES = ['succeeded', 'failed'] as const;
 
-function scheduleFromRow(row: OperationRow): OperationSchedule | undefined {
+function scheduleFromRow(row: PatchedRow): OperationSchedule | undefined {
   const runAt = row[8];
   const finishAt = row[9];
   if (runAt === null || finishAt === null) return undefined;
   const outcome = OUTCOMES[Number(row[10])];
   if (outcome === undefined) throw new RangeError(`no schedule outcome has the value ${row[10]}`);
-  return { runAt, finishAt, outcome, detail: row[11] ?? '', resourceLocation: row[12] };
+  const schedule = { runAt, finishAt, outcome, detail: row[11] ?? '', resourceLocation: row[12] };
+  // Scheduled, so read with every column (see PATCHED_COLUMNS); absent when the running step writes no detail.
+  const runningDetail = (row as OperationRow)[13];
+  return runningDetail === null ? schedule : { ...schedule, runningDetail };
 }
 
 /**
@@ -182,6 +200,7 @@ export interface InsertParameters {
   readonly outcome: number | null;
   readonly outcomeDetail: string | null;
   readonly outcomeLocation: string | null;
+  readonly runningDetail: string | null;
 }
 
 /** In the order of the INSERT's columns. */
@@ -201,6 +220,7 @@ const INSERT_PARAMETERS: readonly (keyof InsertParameters)[] = [
   'outcome',
   'outcomeDetail',
   'outcomeLocation',
+  'runningDetail',
 ];
 
 export function insertParameters(owner: Owner, op: LongRunningOperation): InsertParameters {
@@ -221,6 +241,7 @@ export function insertParameters(owner: Owner, op: LongRunningOperation): Insert
     outcome: schedule ? OUTCOMES.indexOf(schedule.outcome) : null,
     outcomeDetail: schedule?.detail ?? null,
     outcomeLocation: schedule?.resourceLocation ?? null,
+    runningDetail: schedule?.runningDetail ?? null,
   };
 }
 
@@ -476,7 +497,7 @@ function patchText(dialect: Dialect, p: (name: keyof PatchParameters) => string)
     `(${p('version')} IS NULL OR version = ${p('version')})`,
     `(${changed.join(' OR ')})`,
   ];
-  return `UPDATE operations SET ${set.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING ${OPERATION_COLUMNS}`;
+  return `UPDATE operations SET ${set.join(', ')} WHERE ${conditions.join(' AND ')} RETURNING ${PATCHED_COLUMNS}`;
 }
 
 function ownerCondition(sql: Builder, owner: Owner): string {

@@ -167,6 +167,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_due ON operations (run_at_ticks) WHERE run_at_ticks IS NOT NULL AND finished_ticks IS NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'running step details',
+    // The statusDetail a schedule's running step writes (a scripted password reset's), NULL when the step
+    // leaves it as it is, as every schedule before this one did. A nullable column without a default:
+    // SQLite adds it at the end of the table without rewriting a row.
+    sql: `
+      ALTER TABLE operations ADD COLUMN running_detail TEXT;
+    `,
+  },
 ];
 
 /** Brings the database up to the latest schema; running it again changes nothing. */

@@ -20,6 +20,7 @@ import {
   updateParameters,
   updateStatement,
   type OperationRow,
+  type PatchedRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
 import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
@@ -78,7 +79,7 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
   // grow without bound (measured: 91 MiB in 12 s); all() steps it to the end.
   const update = operationReader(db, updateStatement(SQLITE).text);
   // Read with all() too, for the same reason.
-  const patchRow = operationReader(db, patchStatement(SQLITE));
+  const patchRow = operationReader<PatchedRow>(db, patchStatement(SQLITE));
   const remove = db.prepare(
     'DELETE FROM operations WHERE tenant_id = @tenantId AND user_id = @userId AND id = @id AND (@expectedVersion IS NULL OR version = @expectedVersion)',
   );
@@ -118,8 +119,8 @@ function reader<Row>(db: Connection, sql: string): Statement<[Record<string, unk
 }
 
 /** Operation rows as arrays in column order (see {@link OperationRow}); integers as bigints, as `reader`'s. */
-function operationReader(db: Connection, sql: string): Statement<unknown[], OperationRow> {
-  return db.prepare<unknown[], OperationRow>(sql).safeIntegers(true).raw(true);
+function operationReader<Row extends PatchedRow = OperationRow>(db: Connection, sql: string): Statement<unknown[], Row> {
+  return db.prepare<unknown[], Row>(sql).safeIntegers(true).raw(true);
 }
 
 /** List and count statements are prepared once per SQL text (the text depends on the query's shape only). */
