@@ -3,8 +3,9 @@ import type { JWK } from 'jose';
 import { requireAuthentication } from './auth/authenticate.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import { EmulatorClock } from './emulator/emulator-clock.js';
-import { EmulatorState } from './emulator/emulator-state.js';
+import { EmulatorState, type EmulatorSeed } from './emulator/emulator-state.js';
 import type { FaultOptions } from './emulator/faults.js';
+import { ResetScripts } from './emulator/reset-scripts.js';
 import { MAX_BATCH_REQUESTS } from './graph/batch.js';
 import { registerErrorHandling, routingError } from './graph/error-envelope.js';
 import { GraphError } from './graph/errors.js';
@@ -18,7 +19,6 @@ import { AdjustableClock, systemClock, type Clock } from './operations/clock.js'
 import { OperationService } from './operations/operation-service.js';
 import { OperationOverview } from './operations/overview.js';
 import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
-import type { StoreState } from './operations/ports/admin-store.js';
 import type { Store } from './operations/ports/store.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import { advanceEveryDue } from './operations/schedule.js';
@@ -72,8 +72,11 @@ export interface AppOptions {
   readonly faults?: FaultOptions;
   /** Emulator: `/admin/clock` may move the service's clock forwards (off when absent). */
   readonly emulatorClock?: boolean;
-  /** Emulator: `/admin/reset` and `/admin/state` (off when absent); a reset returns to `seed`. */
-  readonly emulatorState?: { readonly seed?: StoreState };
+  /**
+   * Emulator: `/admin/reset`, `/admin/state` and `/admin/scripts` (off when absent); a reset returns to
+   * `seed`, whose scripts, if any, are also the queue's at start.
+   */
+  readonly emulatorState?: { readonly seed?: EmulatorSeed };
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -144,7 +147,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const service = new OperationService(options.store.operations, clock, options.store.changes);
   // Requests waiting on a change answer now: shutdown must not wait out their `Prefer: wait`.
   app.addHook('preClose', async () => options.store.changes.releaseAll());
-  const resets = options.passwordReset === false ? undefined : new PasswordResets(options.store.operations, clock, options.passwordReset);
+  // Emulator state: this process's queue of scripted password resets, which the resets take from.
+  const scripts = options.emulatorState && new ResetScripts(options.store.users, options.emulatorState.seed?.scripts);
+  const resets = options.passwordReset === false ? undefined : new PasswordResets(options.store.operations, clock, options.passwordReset, scripts);
   const catchUp = scheduleBackgroundWork(app, options, clock); // due scheduled steps, and the retention purge, on timers
   await app.register(async (api) => {
     await registerOverloadProtection(api, options.overload ?? { maxEventLoopDelayMs: 0 }); // 4. lagging: 503 now, not a timeout later
@@ -163,7 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const statistics = new StatisticsCache((bucketSeconds, buckets) => overview.statistics(bucketSeconds, buckets), {
     maxAgeMs: options.adminStatisticsMaxAgeMs,
   });
-  await app.register(adminRoutes, {
+  const admin = {
     prefix: '/admin',
     verifier: options.verifier,
     users,
@@ -182,12 +187,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       options.emulatorState &&
       new EmulatorState(options.store, {
         seed: options.emulatorState.seed,
+        scripts,
         replaced: () => statistics.invalidate(),
         usersReplaced: () => users.forget(),
       }),
-  });
+    scripts,
+  };
+  EMULATORS.set(app, { clock: admin.clock, state: admin.state }); // for the package API, through these very services
+  await app.register(adminRoutes, admin);
   await app.register(dashboardRoutes); //  its dashboard page: static files without data, so no token (the page fetches with one)
   return app;
+}
+
+/** The emulator's clock and state of an app (each absent when off): what its admin routes steer. */
+export interface EmulatorServices {
+  readonly clock?: EmulatorClock | undefined;
+  readonly state?: EmulatorState | undefined;
+}
+
+const EMULATORS = new WeakMap<FastifyInstance, EmulatorServices>();
+
+/** The services `/admin/clock`, `/admin/reset` and `/admin/state` of an app built by {@link buildApp} call. */
+export function emulatorServices(app: FastifyInstance): EmulatorServices {
+  return EMULATORS.get(app) ?? {};
 }
 
 function refuseWhileClosing(app: FastifyInstance): void {

@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { FAULT_SETTINGS } from './emulator/fault-flags.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
-/** A flag, its environment variable, and what `--help` says of it. One table drives parsing and help. */
+/**
+ * A flag, its environment variable, and what `--help` says of it. One table drives parsing and help, and
+ * the package API's options: each key is its flag in camelCase (`--max-page-size`: `maxPageSize`).
+ */
 interface Setting {
   readonly flag: string;
   readonly env: string;
@@ -29,7 +32,7 @@ export const SERVE_SETTINGS = {
   issuer: { flag: 'issuer', env: 'GRAPH_LRO_ISSUER', type: 'string', help: 'Production: accepted token issuer(s), comma-separated; {tenantid} matches the token\'s tid.' },
   audience: { flag: 'audience', env: 'GRAPH_LRO_AUDIENCE', type: 'string', help: 'Production: accepted token audience(s), comma-separated.' },
   jwksUrl: { flag: 'jwks-url', env: 'GRAPH_LRO_JWKS_URL', type: 'string', help: 'Production: the identity provider\'s JWKS URL.' },
-  discoveryUrl: { flag: 'oidc-discovery-url', env: 'GRAPH_LRO_OIDC_DISCOVERY_URL', type: 'string', help: 'Production: OIDC discovery URL (…/.well-known/openid-configuration), instead of --jwks-url.' },
+  oidcDiscoveryUrl: { flag: 'oidc-discovery-url', env: 'GRAPH_LRO_OIDC_DISCOVERY_URL', type: 'string', help: 'Production: OIDC discovery URL (…/.well-known/openid-configuration), instead of --jwks-url.' },
   upnClaim: { flag: 'upn-claim', env: 'GRAPH_LRO_UPN_CLAIM', type: 'string', default: 'upn', help: 'Production: the verified claim that holds a user\'s userPrincipalName (never preferred_username unless you name it).' },
   devIdentity: {
     flag: 'dev-identity',
@@ -89,7 +92,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Values<S extends Record<string, Setting>> = {
+export type Values<S extends Record<string, Setting>> = {
   [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : S[K] extends { default: string } ? string : string | undefined;
 };
 
@@ -109,6 +112,36 @@ export function readSettings<S extends Record<string, Setting>>(settings: S, arg
     values[key] = raw ?? (setting.type === 'boolean' ? false : setting.default);
   }
   return values as Values<S>;
+}
+
+/**
+ * The same values from an options object (the package API's), where each key is a setting's and each value is
+ * what its flag would say: a boolean for a switch, a string or a number for the rest. Absent or `undefined`
+ * means the default; environment variables are not read. An unknown key or a value of the wrong type is an
+ * error naming the option; what the value says is for the caller's own parser to check, as for a flag's.
+ */
+export function readOptions<S extends Record<string, Setting>>(settings: S, options: Readonly<Record<string, unknown>>): Values<S> {
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(settings, key)) throw new ConfigError(`Unknown option '${key}': the options are the flags of graph-lro serve in camelCase.`);
+  }
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [key, setting] of Object.entries(settings)) {
+    const value = options[key];
+    const named = `Option '${key}' (--${setting.flag})`;
+    if (value === undefined) values[key] = setting.type === 'boolean' ? false : setting.default;
+    else if (setting.type === 'boolean') {
+      if (typeof value !== 'boolean') throw new ConfigError(`${named} must be true or false, not ${describe(value)}.`);
+      values[key] = value;
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`${named} must be a string or a number, not ${describe(value)}.`);
+      values[key] = String(value);
+    }
+  }
+  return values as Values<S>;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : String(value);
 }
 
 function parseBoolean(setting: Setting, text: string | undefined): boolean | undefined {

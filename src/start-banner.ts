@@ -93,7 +93,7 @@ export function emulatorFeatures(
     features.push(`simulated password resets (${duration}, failure rate ${passwordReset.failureRate ?? PASSWORD_RESET_DEFAULTS.failureRate})`);
   }
   if (settings.emulatorClock) features.push('admin clock (--emulator-clock)');
-  if (settings.emulatorState) features.push('admin reset, export and import (--emulator-state)');
+  if (settings.emulatorState) features.push('admin reset, export and import, scripted password resets (--emulator-state)');
   if (settings.seed !== undefined) features.push(`seeded from ${settings.seed} (--seed)`);
   if (faults?.throttle) features.push(`--simulate-throttling ${settings.simulateThrottling}`);
   if (faults?.latency) features.push(`--simulate-latency ${settings.simulateLatency}`);

@@ -18,20 +18,23 @@
  * that starts like JSON must parse. An example that ends by starting a server (`… serve`, `npm start`) runs
  * with `--port 0` added (the last `--port` wins), its start banner is waited for, and the examples that
  * continue it talk to that server; it is stopped (SIGTERM, exit code 0) when its session ends. A ts example
- * is an ES module: it runs as `example.mts` under `node --import tsx`, with the repository's node_modules.
+ * is an ES module: it runs as `example.mts` under `node --import tsx`, with the repository's node_modules
+ * and `graph-lro` itself among them, as installing the package puts it (this checkout, whose `exports`
+ * lead to the built dist/).
  * The environment holds `GRAPH` (the latest server's origin), `TOKEN` (the dev token the session's first
  * server printed) and `ADMIN` (the admin token of its dashboard link), as a reader's terminal would after
  * the README's first call; like a reader's, they outlive a server the session restarts, and an example may
  * set them anew. The docs' own address, `127.0.0.1:5050`, stands for the server's. The ts examples are also
- * type-checked, and the packages they import must be named, at the installed version, in the install line.
+ * type-checked, and the packages they import (Node's own `node:` modules aside) must be named, at the
+ * installed version, in an install line (`npm install … name@version`, or a tarball `name-version.tgz`
+ * of graph-lro's own, at the version of its package.json).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startServerScript, type ScriptServerProcess } from '../support/process.js';
+import { runToEnd, startServerScript, type ScriptServerProcess } from '../support/process.js';
 import { codeBlocks, EXAMPLE_PAGES, ROOT, type CodeBlock } from './markdown.js';
 
 /** Every block the docs do not run, and why. A change here is a change to what the docs promise. */
@@ -39,6 +42,7 @@ const EXPECTED_SKIPS = [
   'README.md, Quick start (sh): installs the project and runs its whole test suite; .ci/run runs exactly these on a clean clone',
   'docs/production.md, Running graph-lro in production (sh): needs PostgreSQL and an identity provider; test/docs/production.test.ts runs it against both',
   'docs/production.md, Growing past one PostgreSQL: Citus (sql): needs a Citus cluster',
+  'docs/testing.md, The package API (sh): packs the clone and installs the tarball, compiling better-sqlite3; test/package/pack.test.ts does exactly this',
   'docs/testing.md, Pointing an SDK at graph-lro (sh): installs from the npm registry; test/docs/examples.test.ts checks instead that each version it names is the one installed',
 ];
 
@@ -47,6 +51,25 @@ const SAMPLES = new Set(['text', 'json', 'sql']);
 const DIRECTIVES = new Set(['not run', 'example-continues', 'example-server', 'example-env']);
 const CLI = join(ROOT, 'dist', 'cli.js');
 const EXAMPLE_TIMEOUT_MS = 60_000;
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+/**
+ * The repository's node_modules as the folder's own, one link per package, and graph-lro among them as an
+ * install of it would put it: a link to this checkout, so `import … from 'graph-lro'` goes through the
+ * package's `exports` to the built dist/.
+ */
+function linkNodeModules(dir: string): void {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
+  symlinkSync(ROOT, join(modules, PACKAGE.name), 'dir');
+}
+
+/** The version of a package the examples import: the installed one, or this package's own. */
+function installedVersion(name: string): string {
+  if (name === PACKAGE.name) return PACKAGE.version;
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 const BLOCKS = EXAMPLE_PAGES.flatMap(codeBlocks);
 const describeBlock = (block: CodeBlock) => `${block.page}, ${block.heading} (${block.lang})`;
@@ -153,23 +176,11 @@ function endOfJson(text: string, start: number): number {
   return text.length;
 }
 
-/** Runs a command to its end, with a deadline; its exit code and output. */
+/** Runs a command of an example to its end, with a deadline; its exit code and output. */
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(command, args, { ...options, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${EXAMPLE_TIMEOUT_MS} ms)`;
-      process.kill(-child.pid!, 'SIGKILL'); // the example's whole process group
-    }, EXAMPLE_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  // A reader's terminal, not this test runner's child: an example's own node:test tests report as usual.
+  const env = { ...process.env, NODE_TEST_CONTEXT: undefined, ...options.env };
+  return runToEnd(command, args, { cwd: options.cwd, env, timeoutMs: EXAMPLE_TIMEOUT_MS });
 }
 
 /** One reader's terminal session: a folder, the servers its examples started, and its environment. */
@@ -182,7 +193,7 @@ class Session {
 
   constructor() {
     mkdirSync(join(this.dir, 'tmp'));
-    symlinkSync(join(ROOT, 'node_modules'), join(this.dir, 'node_modules'), 'dir');
+    linkNodeModules(this.dir);
   }
 
   /** Starts a server with a script that ends in `graph-lro serve`; the session talks to it from now on. */
@@ -283,17 +294,23 @@ for (const page of EXAMPLE_PAGES) {
 
 describe('the TypeScript examples', () => {
   const typescript = BLOCKS.filter((block) => block.lang === 'ts' && isExample(block));
-  const install = BLOCKS.find((block) => block.lang === 'sh' && /^npm install\b/m.test(block.text));
+  const installs = BLOCKS.filter((block) => block.lang === 'sh' && /^npm install\b/m.test(block.text));
 
-  it('name every package they import, at the version installed, in the install line', () => {
-    assert.ok(install, 'an install line');
-    const named = new Map([...install.text.matchAll(/(@?[\w./-]+)@(\d[\w.-]*)/g)].map((m) => [m[1]!, m[2]!]));
+  it('name every package they import, at the version installed, in an install line', () => {
+    assert.ok(installs.length > 0, 'an install line');
+    const lines = installs.flatMap((block) => block.text.replace(/\\\n/g, ' ').split('\n').filter((line) => /^npm install\b/.test(line)));
+    const named = new Map(
+      lines.flatMap((line) => [
+        ...[...line.matchAll(/(?<=\s)(@?[\w./-]+)@(\d[\w.-]*)/g)].map((m) => [m[1]!, m[2]!] as const),
+        ...[...line.matchAll(/([\w-]+)-(\d+\.\d+\.\d+[\w.-]*)\.tgz\b/g)].map((m) => [m[1]!, m[2]!] as const),
+      ]),
+    );
     for (const [name, version] of named) {
-      const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
-      assert.equal(installed.version, version, `${name}@${version} is the version in node_modules`);
+      assert.equal(installedVersion(name), version, `${name}@${version} is the version installed`);
     }
     for (const block of typescript) {
       for (const [, specifier] of block.text.matchAll(/^import (?:[^'"]* from )?'([^'.][^']*)'/gm)) {
+        if (specifier!.startsWith('node:')) continue;
         const name = specifier!.split('/').slice(0, specifier!.startsWith('@') ? 2 : 1).join('/');
         assert.ok(named.has(name), `${block.page}:${block.line} imports ${name}, which the install line does not name`);
       }
@@ -303,7 +320,7 @@ describe('the TypeScript examples', () => {
   it('type-check, strictly, as ES modules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'graph-lro-example-types-'));
     try {
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      linkNodeModules(dir);
       typescript.forEach((block, i) => writeFileSync(join(dir, `example-${i}.mts`), `// ${block.page}:${block.line}\n${block.text}`));
       const compilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: 'ES2022', lib: ['ES2024'], types: ['node'] };
       const modules = { module: 'NodeNext', moduleResolution: 'NodeNext' };

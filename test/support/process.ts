@@ -6,6 +6,28 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const NODE_ARGS = [CLI];
 
+/**
+ * Runs a command to its end, in a process group of its own that is killed whole at the deadline; its exit
+ * code and output. `env` is the whole environment of the command.
+ */
+export function runToEnd(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${options.timeoutMs} ms)`;
+      process.kill(-child.pid!, 'SIGKILL'); // the command's whole process group
+    }, options.timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Runs the CLI to completion (for `token`, `help` and bad flags). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {

@@ -1,0 +1,152 @@
+import { emulatorServices, type EmulatorServices } from './app.js';
+import { ConfigError, readOptions, SERVE_SETTINGS } from './config.js';
+import { checkTokenRequest, mintDevToken } from './dev-token.js';
+import { parseIsoDuration } from './emulator/iso-duration.js';
+import { formatDateTimeOffset, MAX_TICKS, TICKS_PER_SECOND } from './operations/date-time-offset.js';
+import { parseServeOptions } from './serve-options.js';
+import { startServer, type StartedServer } from './start-server.js';
+
+/** Options `startGraphLro` refuses, and why: they mean something only to the `graph-lro serve` process. */
+const IN_PROCESS_REFUSALS = {
+  shutdownTimeout: 'it bounds how long graph-lro serve waits on SIGTERM; close() waits for the requests in flight',
+} as const;
+
+type OptionName = Exclude<keyof typeof SERVE_SETTINGS, keyof typeof IN_PROCESS_REFUSALS>;
+
+/**
+ * Every flag of `graph-lro serve` in camelCase (`--max-page-size`: `maxPageSize`), each with its meaning
+ * and default from docs/configuration.md, except those listed in docs/testing.md#the-package-api (defaults
+ * of its own: port 0, in memory, the emulator's clock and state on; no logs; no `shutdownTimeout`).
+ */
+export type GraphLroOptions = {
+  readonly [K in OptionName]?: (typeof SERVE_SETTINGS)[K]['type'] extends 'boolean' ? boolean : string | number;
+};
+
+/** Who a token of {@link GraphLro.token} is for: the flags of `graph-lro token` (docs/configuration.md). */
+export interface GraphLroTokenRequest {
+  /** userPrincipalName of the signed-in user: a delegated token (the user becomes known to the server). */
+  readonly user?: string;
+  /** Delegated scopes; default: all four UserAuthenticationMethod scopes. */
+  readonly scopes?: readonly string[];
+  /** Application roles; without `user`, an application (client-credentials) token. */
+  readonly roles?: readonly string[];
+  /** The tenant id (`tid`); default: the dev tenant, 00000000-0000-4000-8000-00000000d3e0. */
+  readonly tenant?: string;
+  /** Seconds until the token expires, 60 to a year; default 86400. */
+  readonly lifetime?: number;
+}
+
+/** The state format of `GET /admin/state` (docs/testing.md#the-state-format); an export fills every field. */
+export interface GraphLroState {
+  readonly users: readonly { readonly tenantId: string; readonly id: string; readonly userPrincipalName: string | null }[];
+  readonly operations: readonly {
+    readonly tenantId: string;
+    readonly userId: string;
+    readonly id: string;
+    readonly createdDateTime: string;
+    readonly lastActionDateTime?: string;
+    readonly status?: string;
+    readonly statusDetail?: string | null;
+    readonly resourceLocation?: string | null;
+    readonly version?: number;
+    readonly finishedAt?: string | null;
+    readonly schedule?: {
+      readonly runAt: string;
+      readonly finishAt: string;
+      readonly outcome: 'succeeded' | 'failed';
+      readonly statusDetail?: string;
+      readonly resourceLocation?: string | null;
+    } | null;
+  }[];
+}
+
+/** The service's clock, as `/admin/clock` moves it (docs/testing.md#the-clock). */
+export interface GraphLroClock {
+  /** The service's time now, as a DateTimeOffset (`2030-01-01T00:05:00.1234567Z`) (docs/testing.md#the-clock). */
+  now(): string;
+  /** Moves it forwards by an ISO 8601 duration (`PT5M`, `P1DT2H`); answers the new time (docs/testing.md#the-clock). */
+  advance(duration: string): Promise<string>;
+}
+
+/** A graph-lro server in this process (docs/testing.md#the-package-api). */
+export interface GraphLro {
+  /** Where it serves, the origin without a trailing slash: `http://127.0.0.1:53127` (docs/testing.md#the-package-api). */
+  readonly url: string;
+  /** A dev token this server accepts, as `graph-lro token` mints (docs/testing.md#the-package-api). */
+  token(request: GraphLroTokenRequest): Promise<string>;
+  /** The emulator's clock: `now()` and `advance(duration)` (docs/testing.md#the-clock). */
+  readonly clock: GraphLroClock;
+  /** Every operation deleted, users kept, the seed back: `POST /admin/reset` (docs/testing.md#the-state). */
+  reset(): Promise<void>;
+  /** Every operation and user, as `GET /admin/state` answers them (docs/testing.md#the-state). */
+  exportState(): Promise<GraphLroState>;
+  /** Every operation and user replaced, all or nothing, as `PUT /admin/state` (docs/testing.md#the-state). */
+  importState(state: GraphLroState): Promise<void>;
+  /** Stops it: the port closed, requests in flight finished, timers gone, the store closed (docs/testing.md#the-package-api). */
+  close(): Promise<void>;
+}
+
+/** A year of room below DateTimeOffset's end, as `/admin/clock` keeps for the dates made at the new time. */
+const LATEST = MAX_TICKS - 366n * 24n * 3600n * TICKS_PER_SECOND;
+
+/**
+ * Starts a graph-lro server in this process and answers once it listens (docs/testing.md#the-package-api).
+ * A bad option throws the error `graph-lro serve` would print for its flag.
+ */
+export async function startGraphLro(options: GraphLroOptions = {}): Promise<GraphLro> {
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  for (const [name, why] of Object.entries(IN_PROCESS_REFUSALS)) {
+    if (name in given) throw new ConfigError(`Option '${name}' has no meaning in-process: ${why}.`);
+  }
+  // The package API's own defaults; every other one is serve's.
+  const defaults = { port: 0, memory: given.data === undefined, emulatorClock: true, emulatorState: true };
+  const config = parseServeOptions(readOptions(SERVE_SETTINGS, { ...defaults, ...given }));
+  const server = await startServer(config, { logLevel: given.logLevel === undefined ? false : config.logLevel });
+  return graphLro(server, emulatorServices(server.app));
+}
+
+function graphLro(server: StartedServer, emulator: EmulatorServices): GraphLro {
+  const { authority, store } = server;
+  const clock = () => emulator.clock ?? refuse('The emulator clock is off (emulatorClock: false).');
+  const state = () => emulator.state ?? refuse('The emulator state is off (emulatorState: false).');
+  let closed: Promise<void> | undefined;
+  return {
+    url: server.address,
+    async token(request) {
+      const checked = checkTokenRequest(request);
+      if (!authority) {
+        refuse('token() mints dev tokens, and this server verifies the tokens of an identity provider (jwksUrl, oidcDiscoveryUrl): mint them there.');
+      }
+      return mintDevToken(authority, store.users, checked);
+    },
+    clock: {
+      now: () => formatDateTimeOffset(clock().now()),
+      async advance(duration) {
+        const ticks = typeof duration === 'string' ? parseIsoDuration(duration) : undefined;
+        if (ticks === undefined) {
+          throw new RangeError(`clock.advance takes a forward ISO 8601 duration of weeks, days, hours, minutes and seconds, such as PT5M or P1DT2H, not '${duration}'.`);
+        }
+        if (clock().now() + ticks > LATEST) throw new RangeError(`The clock cannot move past ${formatDateTimeOffset(LATEST)}.`);
+        await clock().advanceBy(ticks);
+        return formatDateTimeOffset(clock().now());
+      },
+    },
+    async reset() {
+      await state().reset();
+    },
+    async exportState() {
+      let text = '';
+      for await (const chunk of state().exportState()) text += chunk;
+      return JSON.parse(text) as GraphLroState;
+    },
+    // As JSON, exactly as `PUT /admin/state` would read it: a `Date` or an `undefined` reads as it would on the wire.
+    async importState(document) {
+      await state().importState(document === undefined ? undefined : JSON.parse(JSON.stringify(document)));
+    },
+    close: () => (closed ??= server.close()),
+  };
+}
+
+function refuse(message: string): never {
+  throw new Error(message);
+}
