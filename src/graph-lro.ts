@@ -2,6 +2,7 @@ import { emulatorServices, type EmulatorServices } from './app.js';
 import { ConfigError, readOptions, SERVE_SETTINGS } from './config.js';
 import { checkTokenRequest, mintDevToken } from './dev-token.js';
 import { parseIsoDuration } from './emulator/iso-duration.js';
+import { resetScriptJson } from './emulator/reset-script.js';
 import { formatDateTimeOffset, MAX_TICKS, TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import { parseServeOptions } from './serve-options.js';
 import { startServer, type StartedServer } from './start-server.js';
@@ -58,6 +59,27 @@ export interface GraphLroState {
       readonly resourceLocation?: string | null;
     } | null;
   }[];
+  /** The queue of scripted password resets, in the order resets take them; absent in older files: none. */
+  readonly scripts?: readonly GraphLroScript[];
+}
+
+/** One step of a scripted password reset, as `POST /admin/scripts` takes it (docs/testing.md#scripted-password-resets). */
+export interface GraphLroScriptStep {
+  /** An ISO 8601 duration from the reset's request (`PT1S`), not before the step ahead of it. */
+  readonly after: string;
+  /** `running` (at most once, first) or the final `succeeded` / `failed` (exactly once, last). */
+  readonly status: 'running' | 'succeeded' | 'failed';
+  readonly statusDetail?: string;
+  /** The final step only. */
+  readonly resourceLocation?: string | null;
+}
+
+/** A queued script, as `POST /admin/scripts` answers it. */
+export interface GraphLroScript {
+  readonly id: string;
+  /** The object id or UPN whose next reset takes it; `null`: the next reset of anyone. */
+  readonly user: string | null;
+  readonly steps: readonly GraphLroScriptStep[];
 }
 
 /** The service's clock, as `/admin/clock` moves it (docs/testing.md#the-clock). */
@@ -76,6 +98,8 @@ export interface GraphLro {
   token(request: GraphLroTokenRequest): Promise<string>;
   /** The emulator's clock: `now()` and `advance(duration)` (docs/testing.md#the-clock). */
   readonly clock: GraphLroClock;
+  /** Queues the steps of the next password reset, of `user` only when given: `POST /admin/scripts` (docs/testing.md#scripted-password-resets). */
+  script(steps: readonly GraphLroScriptStep[], options?: { readonly user?: string }): Promise<GraphLroScript>;
   /** Every operation deleted, users kept, the seed back: `POST /admin/reset` (docs/testing.md#the-state). */
   reset(): Promise<void>;
   /** Every operation and user, as `GET /admin/state` answers them (docs/testing.md#the-state). */
@@ -130,6 +154,11 @@ function graphLro(server: StartedServer, emulator: EmulatorServices): GraphLro {
         await clock().advanceBy(ticks);
         return formatDateTimeOffset(clock().now());
       },
+    },
+    async script(steps, scriptOptions = {}) {
+      // Through the route's own service, as JSON on the wire: one validation, one message for each mistake.
+      const body = JSON.parse(JSON.stringify({ user: scriptOptions.user ?? null, steps }));
+      return resetScriptJson(state().scripts.add(body)) as GraphLroScript;
     },
     async reset() {
       await state().reset();

@@ -3,4 +3,12 @@
  * The command line is the `graph-lro` bin (`dist/cli.js`).
  */
 export { startGraphLro } from './graph-lro.js';
-export type { GraphLro, GraphLroClock, GraphLroOptions, GraphLroState, GraphLroTokenRequest } from './graph-lro.js';
+export type {
+  GraphLro,
+  GraphLroClock,
+  GraphLroOptions,
+  GraphLroScript,
+  GraphLroScriptStep,
+  GraphLroState,
+  GraphLroTokenRequest,
+} from './graph-lro.js';

@@ -113,6 +113,38 @@ describe('startGraphLro: every member', () => {
     assert.equal(await offset(), was);
   });
 
+  it('script(): the next reset of that user takes the steps, as the clock moves; GET /admin/scripts shows the queue', async () => {
+    await lro.token({ user: 'adele@contoso.com' }); // minting makes adele known to the directory
+    const helpdesk = await lro.token({ user: 'helpdesk@contoso.com' });
+    const queued = await lro.script(
+      [
+        { after: 'PT1S', status: 'running', statusDetail: 'checking policy' },
+        { after: 'PT3S', status: 'failed', statusDetail: 'PasswordPolicyViolation' },
+      ],
+      { user: 'adele@contoso.com' },
+    );
+    assert.equal(queued.user, 'adele@contoso.com');
+    assert.deepEqual((await call(lro, await admin(lro), 'GET', '/admin/scripts')).json.value, [queued]);
+    const started = await fetch(`${lro.url}/v1.0/users/adele@contoso.com/authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${helpdesk}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(started.status, 202);
+    const location = new URL(started.headers.get('location')!);
+    const poll = async () => (await call(lro, helpdesk, 'GET', `${location.pathname}${location.search}`)).json;
+    await lro.clock.advance('PT1S');
+    assert.deepEqual([(await poll()).status, (await poll()).statusDetail], ['running', 'checking policy']);
+    await lro.clock.advance('PT2S');
+    assert.deepEqual([(await poll()).status, (await poll()).statusDetail], ['failed', 'PasswordPolicyViolation']);
+    assert.deepEqual((await call(lro, await admin(lro), 'GET', '/admin/scripts')).json.value, [], 'consumed');
+  });
+
+  it('script(): steps the lifecycle refuses are refused with the route\'s message, and nothing is queued', async () => {
+    await assert.rejects(lro.script([{ after: 'PT1S', status: 'succeeded' }, { after: 'PT2S', status: 'running' }]), /steps\[1\]/);
+    assert.deepEqual((await lro.exportState()).scripts, []);
+  });
+
   it('reset(): every operation goes, as POST /admin/reset', async () => {
     const token = await lro.token({ user: 'adele@contoso.com' });
     await call(lro, token, 'POST', OPS, {});
