@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { assertUsageError, call, runCli, startServer } from '../support/process.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const OPS = '/v1.0/me/authentication/operations';
 
 describe('command line', () => {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'graph-lro-cli-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tempDir = tempDirs('graph-lro-cli-');
 
   it('--help explains every flag and its environment variable', () => {
     const res = runCli(['--help']);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startIdentityProvider, type FakeIdentityProvider } from '../support/identity-provider.js';
 import { call, runCli, startProviderServer, startServer, type ProviderServerProcess } from '../support/process.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 const PASSWORD_METHOD = '28c10230-6103-485e-b985-444c60001490';
@@ -33,13 +33,7 @@ async function listening(port: number): Promise<boolean> {
 }
 
 describe('serve: dev identity only where a developer expects it', () => {
-  const dirs: string[] = [];
-  const tempDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'graph-lro-identity-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tempDir = tempDirs('graph-lro-identity-');
 
   it('refuses a network address without an identity provider: exit 2, one line naming both ways out, nothing written, nothing listening', async () => {
     for (const [args, env] of [
@@ -111,14 +105,11 @@ describe('serve: dev identity only where a developer expects it', () => {
 
 describe('serve under a real identity provider: nothing of the emulator unless asked for', () => {
   let idp: FakeIdentityProvider;
-  const dirs: string[] = [];
+  const tempDir = tempDirs('graph-lro-provider-');
   before(async () => {
     idp = await startIdentityProvider();
   });
-  after(async () => {
-    await idp.close();
-    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  });
+  after(() => idp.close());
   const providerFlags = () => ['--jwks-url', idp.jwksUrl, '--issuer', idp.issuer, '--audience', idp.audience];
   const target = { oid: '0b6a8c57-64b5-4f83-9d8e-1c2b3a4d5e6f', upn: 'adele@contoso.example' };
 
@@ -131,8 +122,7 @@ describe('serve under a real identity provider: nothing of the emulator unless a
   const resetUrl = `/v1.0/users/${target.oid}/authentication/methods/${PASSWORD_METHOD}/resetPassword`;
 
   it('prints no token, makes no signing key, serves no JWKS, no reset and no emulator admin route', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'graph-lro-provider-'));
-    dirs.push(data);
+    const data = tempDir();
     const server = await startProviderServer(['--host', '0.0.0.0', '--data', data, ...providerFlags()]);
     try {
       const out = server.output();
@@ -169,8 +159,7 @@ describe('serve under a real identity provider: nothing of the emulator unless a
   });
 
   it('a token whose preferred_username names an existing user takes nothing from her; a rename re-points her UPN and deletes nothing', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'graph-lro-provider-'));
-    dirs.push(data);
+    const data = tempDir();
     const server = await startProviderServer(['--data', data, ...providerFlags(), '--simulate-password-reset']);
     const adeleOps = `/v1.0/users/${target.upn}/authentication/operations`;
     const oldId = target.oid;
