@@ -17,7 +17,8 @@ type OptionName = Exclude<keyof typeof SERVE_SETTINGS, keyof typeof IN_PROCESS_R
 /**
  * Every flag of `graph-lro serve` in camelCase (`--max-page-size`: `maxPageSize`), each with its meaning
  * and default from docs/configuration.md, except those listed in docs/testing.md#the-package-api (defaults
- * of its own: port 0, in memory, the emulator's clock and state on; no logs; no `shutdownTimeout`).
+ * of its own: port 0, in memory, the emulator's clock and state on under dev identity; no logs; no
+ * `shutdownTimeout`).
  */
 export type GraphLroOptions = {
   readonly [K in OptionName]?: (typeof SERVE_SETTINGS)[K]['type'] extends 'boolean' ? boolean : string | number;
@@ -122,8 +123,10 @@ export async function startGraphLro(options: GraphLroOptions = {}): Promise<Grap
   for (const [name, why] of Object.entries(IN_PROCESS_REFUSALS)) {
     if (name in given) throw new ConfigError(`Option '${name}' has no meaning in-process: ${why}.`);
   }
-  // The package API's own defaults; every other one is serve's.
-  const defaults = { port: 0, memory: given.data === undefined, emulatorClock: true, emulatorState: true };
+  // The package API's own defaults; every other one is serve's. The emulator's clock and state are on for
+  // dev identity only: under an identity provider nothing of the emulator is on unless asked for, as with serve.
+  const devIdentity = given.jwksUrl === undefined && given.oidcDiscoveryUrl === undefined;
+  const defaults = { port: 0, memory: given.data === undefined, emulatorClock: devIdentity, emulatorState: devIdentity };
   const config = parseServeOptions(readOptions(SERVE_SETTINGS, { ...defaults, ...given }));
   const server = await startServer(config, { logLevel: given.logLevel === undefined ? false : config.logLevel });
   return graphLro(server, emulatorServices(server.app));

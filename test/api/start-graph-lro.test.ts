@@ -287,15 +287,24 @@ describe('startGraphLro: options', () => {
     before(async () => (idp = await startIdentityProvider()));
     after(() => idp.close());
 
-    it("verifies the provider's tokens; token() cannot mint and says so; the clock and state still work", async () => {
-      const lro = await startGraphLro({ jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience });
+    it("verifies the provider's tokens; token() cannot mint and says so; the emulator's clock and state are off unless asked for", async () => {
+      const provider = { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: idp.audience };
+      const lro = await startGraphLro(provider);
       try {
         assert.equal((await call(lro, await idp.sign(), 'GET', OPS)).status, 200);
         await assert.rejects(lro.token({ user: 'adele@contoso.com' }), { message: /token\(\) mints dev tokens, and this server verifies the tokens of an identity provider/ });
-        await lro.clock.advance('PT1M');
-        assert.equal((await lro.exportState()).operations.length, 0);
+        await assert.rejects(lro.clock.advance('PT1M'), { message: /The emulator clock is off/ });
+        await assert.rejects(lro.exportState(), { message: /The emulator state is off/ });
+        assert.equal((await call(lro, await idp.sign({ scp: 'GraphLro.Admin' }), 'GET', '/admin/clock')).status, 404);
       } finally {
         await lro.close();
+      }
+      const asked = await startGraphLro({ ...provider, emulatorClock: true, emulatorState: true });
+      try {
+        await asked.clock.advance('PT1M');
+        assert.equal((await asked.exportState()).operations.length, 0);
+      } finally {
+        await asked.close();
       }
     });
   });
