@@ -1,9 +1,10 @@
 import { emulatorServices, type EmulatorServices } from './app.js';
 import { ConfigError, readOptions, SERVE_SETTINGS } from './config.js';
 import { checkTokenRequest, mintDevToken } from './dev-token.js';
+import { LATEST_CLOCK_TIME } from './emulator/emulator-clock.js';
 import { parseIsoDuration } from './emulator/iso-duration.js';
 import { resetScriptJson } from './emulator/reset-script.js';
-import { formatDateTimeOffset, MAX_TICKS, TICKS_PER_SECOND } from './operations/date-time-offset.js';
+import { formatDateTimeOffset } from './operations/date-time-offset.js';
 import { parseServeOptions } from './serve-options.js';
 import { startServer, type StartedServer } from './start-server.js';
 
@@ -111,9 +112,6 @@ export interface GraphLro {
   close(): Promise<void>;
 }
 
-/** A year of room below DateTimeOffset's end, as `/admin/clock` keeps for the dates made at the new time. */
-const LATEST = MAX_TICKS - 366n * 24n * 3600n * TICKS_PER_SECOND;
-
 /**
  * Starts a graph-lro server in this process and answers once it listens (docs/testing.md#the-package-api).
  * A bad option throws the error `graph-lro serve` would print for its flag.
@@ -153,7 +151,7 @@ function graphLro(server: StartedServer, emulator: EmulatorServices): GraphLro {
         if (ticks === undefined) {
           throw new RangeError(`clock.advance takes a forward ISO 8601 duration of weeks, days, hours, minutes and seconds, such as PT5M or P1DT2H, not '${duration}'.`);
         }
-        if (clock().now() + ticks > LATEST) throw new RangeError(`The clock cannot move past ${formatDateTimeOffset(LATEST)}.`);
+        if (clock().now() + ticks > LATEST_CLOCK_TIME) throw new RangeError(`The clock cannot move past ${formatDateTimeOffset(LATEST_CLOCK_TIME)}.`);
         await clock().advanceBy(ticks);
         return formatDateTimeOffset(clock().now());
       },

@@ -1,8 +1,11 @@
 import type { AdjustableClock } from '../operations/clock.js';
-import type { Ticks } from '../operations/date-time-offset.js';
+import { MAX_TICKS, TICKS_PER_SECOND, type Ticks } from '../operations/date-time-offset.js';
 import { DomainError } from '../operations/domain-error.js';
 import type { Store } from '../operations/ports/store.js';
 import { formatIsoDuration } from './iso-duration.js';
+
+/** The latest time the clock may be moved to: a year of room below DateTimeOffset's end (9999-12-31), for the dates made at the new time. */
+export const LATEST_CLOCK_TIME: Ticks = MAX_TICKS - 366n * 24n * 3600n * TICKS_PER_SECOND;
 
 /**
  * The emulator's clock (`--emulator-clock`): the service's clock moved forwards on request, and back to

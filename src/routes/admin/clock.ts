@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { EmulatorClock } from '../../emulator/emulator-clock.js';
+import { LATEST_CLOCK_TIME, type EmulatorClock } from '../../emulator/emulator-clock.js';
 import { formatIsoDuration, parseIsoDuration } from '../../emulator/iso-duration.js';
 import { GraphError } from '../../graph/errors.js';
-import { formatDateTimeOffset, MAX_TICKS, parseDateTimeOffset, TICKS_PER_SECOND, type Ticks } from '../../operations/date-time-offset.js';
+import { formatDateTimeOffset, parseDateTimeOffset, type Ticks } from '../../operations/date-time-offset.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
@@ -56,10 +56,7 @@ function readMove(body: unknown, now: Ticks): { readonly by: Ticks } | { readonl
   return { to: withinCalendar(ticks) };
 }
 
-/** A year of room below DateTimeOffset's end (9999-12-31), for the schedules and dates made at the new time. */
-const LATEST = MAX_TICKS - 366n * 24n * 3600n * TICKS_PER_SECOND;
-
 function withinCalendar(ticks: Ticks): Ticks {
-  if (ticks > LATEST) throw new GraphError('invalidValue', `The clock cannot move past ${formatDateTimeOffset(LATEST)}.`);
+  if (ticks > LATEST_CLOCK_TIME) throw new GraphError('invalidValue', `The clock cannot move past ${formatDateTimeOffset(LATEST_CLOCK_TIME)}.`);
   return ticks;
 }
