@@ -48,7 +48,9 @@ const EXPECTED_SKIPS = [
 
 const RUN = new Set(['sh', 'ts']);
 const SAMPLES = new Set(['text', 'json', 'sql']);
-const DIRECTIVES = new Set(['not run', 'example-continues', 'example-server', 'example-env']);
+const DIRECTIVES = new Set(['not run', 'example-continues', 'example-server', 'example-env', 'example-file']);
+/** The languages a block may be fenced in when it shows a file of examples/, which test/package/pack.test.ts runs. */
+const FILE_LANGS = new Set(['ts', 'js', 'json']);
 const CLI = join(ROOT, 'dist', 'cli.js');
 const EXAMPLE_TIMEOUT_MS = 60_000;
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -74,7 +76,7 @@ function installedVersion(name: string): string {
 const BLOCKS = EXAMPLE_PAGES.flatMap(codeBlocks);
 const describeBlock = (block: CodeBlock) => `${block.page}, ${block.heading} (${block.lang})`;
 const directive = (block: CodeBlock, name: string) => block.directives.find((d) => d.name === name);
-const isExample = (block: CodeBlock) => RUN.has(block.lang) && !directive(block, 'not run');
+const isExample = (block: CodeBlock) => RUN.has(block.lang) && !directive(block, 'not run') && !directive(block, 'example-file');
 
 /** The last command of a script, its continuation lines joined. */
 function lastCommand(script: string): string {
@@ -251,12 +253,27 @@ describe('the docs code blocks', () => {
   it('are examples (sh, ts) or samples (text, json, sql), steered only by known directives', () => {
     for (const block of BLOCKS) {
       const where = `${block.page}:${block.line}`;
-      const fenced = `${where}: a code block fenced '${block.lang}': use sh or ts (run), or text, json or sql (not run)`;
-      assert.ok(RUN.has(block.lang) || SAMPLES.has(block.lang), fenced);
+      const fenced = `${where}: a code block fenced '${block.lang}': use sh or ts (run), text, json or sql (not run), or ts, js or json for a file of examples/`;
+      assert.ok(RUN.has(block.lang) || SAMPLES.has(block.lang) || (directive(block, 'example-file') && FILE_LANGS.has(block.lang)), fenced);
       for (const { name } of block.directives) assert.ok(DIRECTIVES.has(name), `${where}: unknown directive '${name}'`);
       if (block.lang === 'sql') assert.ok(directive(block, 'not run'), `${where}: say why this sql is not run`);
       if (directive(block, 'example-continues')) assert.ok(!directive(block, 'example-server'), `${where}: a continued example keeps its server`);
     }
+  });
+
+  it('that show a file of examples/ show it as it is, and every recipe file of examples/ is shown', () => {
+    const shown = BLOCKS.flatMap((block) => {
+      const file = directive(block, 'example-file')?.value;
+      if (file === undefined) return [];
+      assert.match(file, /^examples\//, `${block.page}:${block.line}: example-file names a file of examples/`);
+      assert.equal(block.text, readFileSync(join(ROOT, file), 'utf8'), `${block.page}:${block.line} shows ${file} as it is`);
+      return [file];
+    });
+    const files = readdirSync(join(ROOT, 'examples'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(ROOT.length))
+      .filter((file) => !/\/node_modules\/|\/package-lock\.json$/.test(file)); // what an install there leaves
+    assert.deepEqual([...new Set(shown)].sort(), files.sort());
   });
 
   it('skipped: exactly these, each for the reason given', () => {

@@ -2,12 +2,14 @@
  * graph-lro as a package: what `npm pack` puts in the tarball, and that the tarball works where a user
  * installs it. The repository's files are copied to a folder of their own first (what a clone holds, without
  * `dist/`), so `prepack`'s clean build runs there and not on this checkout's `dist/`. The tarball is then
- * installed into an empty project, as docs/testing.md#the-package-api says; that compiles better-sqlite3
- * (about 2 minutes) from the npm registry's packages, most of them from npm's cache, and nothing else.
+ * installed, as docs/testing.md#the-package-api says, into the copy's `examples/` — the test-runner recipes,
+ * whose package.json names the tarball and the runners — and each runner runs on its recipe's files. The
+ * install compiles better-sqlite3 (about 2 minutes) from the npm registry's packages, most of them from npm's
+ * cache, and nothing else.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +17,11 @@ import { ROOT } from '../docs/markdown.js';
 import { runToEnd } from '../support/process.js';
 
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-const TYPES_NODE = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
+const EXAMPLES = JSON.parse(readFileSync(join(ROOT, 'examples', 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const ROOT_DEV_DEPENDENCIES = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
@@ -65,23 +71,20 @@ function copyCheckout(to: string): void {
 describe('the npm package', () => {
   const dir = mkdtempSync(join(tmpdir(), 'graph-lro-package-'));
   const checkout = join(dir, 'graph-lro');
-  const project = join(dir, 'my-app');
+  const project = join(checkout, 'examples');
+  let install: { stdout: string; stderr: string };
   let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
   let paths: string[];
 
   before(
     async () => {
       copyCheckout(checkout);
-      mkdirSync(join(dir, 'out'));
-      [packed] = JSON.parse(await succeed('npm', ['pack', '--json', '--pack-destination', join(dir, 'out')], checkout));
+      // Into the clone's own folder, where examples/package.json expects it (`file:../graph-lro-<version>.tgz`).
+      [packed] = JSON.parse(await succeed('npm', ['pack', '--json'], checkout));
       paths = packed.files.map((file) => file.path).sort();
 
-      mkdirSync(project);
-      writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
-      // As docs/testing.md says: npm runs a dependency's install script only where the project allows it.
-      await succeed('npm', ['pkg', 'set', 'allowScripts.better-sqlite3=true', '--json'], project);
-      const tarball = join(dir, 'out', packed.filename);
-      await succeed('npm', ['install', '--save-dev', '--prefer-offline', tarball, `@types/node@${TYPES_NODE}`], project, INSTALL_TIMEOUT_MS);
+      install = await run('npm', ['install', '--prefer-offline'], project, INSTALL_TIMEOUT_MS);
+      assert.equal(install.code, 0, `npm install in examples/\n--- stdout\n${install.stdout}\n--- stderr\n${install.stderr}`);
       writeFileSync(join(project, 'app.test.mjs'), USER_TEST);
       writeFileSync(join(project, 'misuse.mjs'), MISUSE);
     },
@@ -106,6 +109,15 @@ describe('the npm package', () => {
     );
   });
 
+  it('examples/package.json installs the tarball just packed, and the @types/node this repository builds with', () => {
+    assert.equal(EXAMPLES.devDependencies[PACKAGE.name], `file:../${packed.filename}`);
+    assert.equal(EXAMPLES.devDependencies['@types/node'], ROOT_DEV_DEPENDENCIES['@types/node']);
+  });
+
+  it('installs on this Node without an engine warning or an install script left unreviewed', () => {
+    assert.doesNotMatch(install.stderr, /EBADENGINE|install-scripts/, install.stderr);
+  });
+
   it('installed: `npx graph-lro help` prints the usage', async () => {
     const usage = await succeed('npx', ['--no', 'graph-lro', 'help'], project);
     assert.match(usage, /^graph-lro — a Microsoft Graph-compatible longRunningOperation service\n\nUsage:\n {2}graph-lro serve \[options\]/);
@@ -125,5 +137,33 @@ describe('the npm package', () => {
     assert.notEqual(misuse.code, 0);
     assert.match(misuse.stdout, /misuse\.mjs\(2,.*'prot'/);
     assert.match(misuse.stdout, /misuse\.mjs\(3,.*number.*string/);
+  });
+
+  describe('installed: each recipe of examples/ runs green under its runner, and its process exits', () => {
+    /** How each runner reports its passed tests, given how many the recipe's files hold. */
+    const RECIPES = [
+      { script: 'test:node', folder: 'node-test', passed: (n: number) => new RegExp(`^# pass ${n}$`, 'm') },
+      { script: 'test:vitest', folder: 'vitest', passed: (n: number) => new RegExp(`Tests +${n} passed \\(${n}\\)`) },
+      { script: 'test:jest', folder: 'jest', passed: (n: number) => new RegExp(`Tests: +${n} passed, ${n} total`) },
+    ];
+    for (const { script, folder, passed } of RECIPES) {
+      it(`npm run ${script}: ${EXAMPLES.scripts[script]}`, async () => {
+        const tests = readdirSync(join(ROOT, 'examples', folder))
+          .map((file) => readFileSync(join(ROOT, 'examples', folder, file), 'utf8').match(/^test\(/gm)?.length ?? 0)
+          .reduce((sum, count) => sum + count, 0);
+        assert.ok(tests >= 2, `${folder} holds tests`);
+        // A server left running (a handle not closed) keeps the runner's process alive: the timeout fails it.
+        const result = await run('npm', ['run', script], project);
+        const output = result.stdout + result.stderr;
+        assert.equal(result.code, 0, output);
+        assert.match(output, passed(tests));
+      });
+    }
+
+    it('tsc type-checks the Vitest recipe against the package and Vitest types', async () => {
+      const options = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node'];
+      const files = readdirSync(join(project, 'vitest')).map((file) => join('vitest', file));
+      await succeed(process.execPath, [TSC, ...options, ...files], project);
+    });
   });
 });
