@@ -72,7 +72,7 @@ describe('the npm package', () => {
   const dir = mkdtempSync(join(tmpdir(), 'graph-lro-package-'));
   const checkout = join(dir, 'graph-lro');
   const project = join(checkout, 'examples');
-  let install: { stdout: string; stderr: string };
+  let install: Awaited<ReturnType<typeof run>>;
   let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
   let paths: string[];
 
