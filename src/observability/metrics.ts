@@ -34,6 +34,19 @@ export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statis
       if (connections) for (const [state, count] of Object.entries(connections)) this.set({ state }, count);
     },
   });
+  new Gauge({
+    name: 'graph_lro_db_group_commits',
+    help: 'The embedded store since it opened: commits, the writes they held (writes / commits is the mean group size), and the largest group; absent on PostgreSQL.',
+    labelNames: ['measure'] as const,
+    registers: [registry],
+    async collect() {
+      const { groupCommits } = await statistics();
+      if (!groupCommits) return;
+      this.set({ measure: 'commits' }, groupCommits.commits);
+      this.set({ measure: 'writes' }, groupCommits.writes);
+      this.set({ measure: 'largest_group' }, groupCommits.largestGroup);
+    },
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids and UPNs in label values would grow the series without bound.

@@ -16,6 +16,11 @@ import { startServer } from '../support/process.js';
 
 /** Clients writing at once: each creates an operation, PATCHes it a few times, finishes it, and starts over. */
 const WORKERS = 8;
+/**
+ * Enough clients that SQLite's group commit holds many writes per commit: a group's answers go out together
+ * once it has committed, and the next group, begun at once, is what the kill interrupts.
+ */
+const MANY_WORKERS = 48;
 /** The PATCHes per operation: running, two details, then succeeded. */
 const PATCHES = 4;
 /** The server is killed when this many writes have been acknowledged (the other workers' requests in flight). */
@@ -34,7 +39,13 @@ interface TrackedOperation {
   readonly patches: Attempt[];
 }
 
-async function killMidLoadThenRestart(t: TestContext, args: string[]): Promise<void> {
+interface LoadShape {
+  readonly workers: number;
+  /** Called once, at half the acknowledgements before the kill, with the server's origin. */
+  readonly midway?: (origin: string) => Promise<void>;
+}
+
+async function killMidLoadThenRestart(t: TestContext, args: string[], shape: LoadShape = { workers: WORKERS }): Promise<void> {
   const start = performance.now();
   const first = await startServer(args, LOAD_TEST_ENV);
   const token = first.token;
@@ -46,6 +57,7 @@ async function killMidLoadThenRestart(t: TestContext, args: string[]): Promise<v
   let inFlightAtKill = -1;
   let stopped = false;
   let second: Awaited<ReturnType<typeof startServer>> | undefined;
+  let midway: Promise<void> | undefined;
 
   const send = async (attempt: Attempt, method: string, path: string): Promise<Exchange> => {
     inFlight += 1;
@@ -55,6 +67,7 @@ async function killMidLoadThenRestart(t: TestContext, args: string[]): Promise<v
     if (x.status !== undefined && (x.status < 200 || x.status > 299)) unexpected.push(x);
     if (x.status !== undefined && x.status >= 200 && x.status <= 299) {
       acknowledged += 1;
+      if (acknowledged === KILL_AFTER_ACKS / 2) midway = shape.midway?.(first.origin);
       if (acknowledged === KILL_AFTER_ACKS) {
         inFlightAtKill = inFlight;
         stopped = true;
@@ -86,7 +99,7 @@ async function killMidLoadThenRestart(t: TestContext, args: string[]): Promise<v
   };
 
   try {
-    const load = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+    const load = Promise.all(Array.from({ length: shape.workers }, (_, w) => worker(w)));
     // A stuck load fails the test rather than hanging it.
     const guard = setTimeout(() => {
       stopped = true;
@@ -94,6 +107,7 @@ async function killMidLoadThenRestart(t: TestContext, args: string[]): Promise<v
     }, 20_000);
     await load;
     clearTimeout(guard);
+    await midway;
     const exitCode = await first.stop();
     t.diagnostic(
       `kill -9 at ${KILL_AFTER_ACKS} acknowledged writes with ${inFlightAtKill} requests in flight ` +
@@ -185,7 +199,27 @@ describe('kill -9 mid-load, SQLite (--data)', () => {
     dirs.push(dir);
     await killMidLoadThenRestart(t, ['--data', dir]);
   });
+
+  it('every acknowledged write survives kill -9 while groups of writes are being committed', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'graph-lro-durability-'));
+    dirs.push(dir);
+    await killMidLoadThenRestart(t, ['--data', dir], {
+      workers: MANY_WORKERS,
+      midway: async (origin) => {
+        const groups = await groupCommits(origin);
+        t.diagnostic(`midway: ${groups.writes} writes in ${groups.commits} commits, the largest group ${groups.largest_group}`);
+        assert.ok(groups.writes >= 2 * groups.commits, `writes share commits (${groups.writes} writes in ${groups.commits} commits)`);
+      },
+    });
+  });
 });
+
+/** The embedded store's group-commit figures, as /metrics shows them. */
+async function groupCommits(origin: string): Promise<Record<'commits' | 'writes' | 'largest_group', number>> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const value = (measure: string) => Number(new RegExp(`^graph_lro_db_group_commits\\{measure="${measure}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { commits: value('commits'), writes: value('writes'), largest_group: value('largest_group') };
+}
 
 await describePostgres('kill -9 mid-load, PostgreSQL (--database)', () => {
   const schema = freshSchemaName();

@@ -14,6 +14,8 @@ export interface SecretStore {
 export interface StoreStatistics {
   readonly operationsByStatus: Readonly<Record<OperationStatus, number>>;
   readonly connections?: { readonly total: number; readonly idle: number; readonly waiting: number };
+  /** The embedded store's group commits since it opened: how many, the writes they held, the largest group. */
+  readonly groupCommits?: { readonly commits: number; readonly writes: number; readonly largestGroup: number };
 }
 
 /** Everything the service keeps, as one engine (`store/sqlite`, `store/postgres`) provides it. */

@@ -25,6 +25,7 @@ import {
 } from '../sql/operation-query.js';
 import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
 import { countsByStatus } from '../status-counts.js';
+import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
 
@@ -52,8 +53,9 @@ export function openSqliteStore(options: { path: string }): Store {
   const byStatus = reader<{ status: bigint; count: bigint }>(db, COUNT_BY_STATUS_SQL);
   // One process owns the database file, so its own writes are all the changes there are.
   const watches = new LocalWatches();
+  const group = new GroupCommit(db);
   return {
-    operations: operationStore(db, watches),
+    operations: operationStore(db, group, watches),
     changes: {
       watch: async (owner, id) => watches.open(owner, id),
       releaseAll: () => watches.releaseAll(),
@@ -64,14 +66,16 @@ export function openSqliteStore(options: { path: string }): Store {
     ping: async () => {
       ping.get();
     },
-    statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})) }),
+    statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})), groupCommits: group.statistics() }),
     close: async () => {
+      group.commitQueued();
       db.close();
     },
   };
 }
 
-function operationStore(db: Connection, watches: LocalWatches): OperationStore {
+/** Writes go through `group` (see GroupCommit); a change is signalled to its watchers once it is committed. */
+function operationStore(db: Connection, group: GroupCommit, watches: LocalWatches): OperationStore {
   const insert = db.prepare(insertStatement(SQLITE).text);
   const select = operationReader(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE tenant_id = ? AND user_id = ? AND id = ?`);
   // UPDATE … RETURNING, one atomic statement, read with all(): better-sqlite3's get() resets the statement
@@ -88,21 +92,21 @@ function operationStore(db: Connection, watches: LocalWatches): OperationStore {
 
   return {
     insert: async (owner, operation) => {
-      insert.run(insertParameters(owner, operation));
+      await group.run(() => insert.run(insertParameters(owner, operation)));
     },
     get: async (owner, id) => operationFromRow(select.get(owner.tenantId, owner.userId, id)),
     update: async (owner, next, expectedVersion) => {
-      const updated = operationFromRow(update.all(updateParameters(owner, next, expectedVersion))[0]);
+      const updated = operationFromRow(await group.run(() => update.all(updateParameters(owner, next, expectedVersion))[0]));
       if (updated) watches.signalOperation(owner, next.id);
       return updated;
     },
     patch: async (owner, id, patch) => {
-      const patched = operationFromRow(patchRow.all(patchParameters(owner, id, patch))[0]);
+      const patched = operationFromRow(await group.run(() => patchRow.all(patchParameters(owner, id, patch))[0]));
       if (patched) watches.signalOperation(owner, id);
       return patched;
     },
     delete: async (owner, id, expectedVersion) => {
-      const deleted = remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes > 0;
+      const deleted = (await group.run(() => remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes)) > 0;
       if (deleted) watches.signalOperation(owner, id);
       return deleted;
     },
