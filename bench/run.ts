@@ -6,12 +6,13 @@
  *   npm run bench                       # sqlite + postgres, 1k + 1M rows, 10 + 100 connections, 10 s, 2 rounds
  *   npm run bench -- --quick            # smoke run: 1k rows, 3 s, 1 round (~1–2 min)
  *   npm run bench -- --engines sqlite --rows 1000 --connections 10,100 --duration 10 --rounds 2
+ *   npm run bench -- --parts startup    # only `npm start` to first answer, cold and warm (~1 min)
  *
  * Results: bench/results/<ISO date>-<engines>-<rows>.json and bench/results/latest.md.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -34,7 +35,9 @@ const DEFAULT_DATABASE_URL =
 type Engine = 'sqlite' | 'postgres';
 type ScenarioName = 'patch' | 'get' | 'list';
 type Side = 'graph-lro' | 'ceiling';
+type Part = 'load' | 'startup';
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+const PARTS: readonly Part[] = ['load', 'startup'];
 const SCENARIOS: readonly ScenarioName[] = ['patch', 'get', 'list'];
 const SCENARIO_TITLES: Record<ScenarioName, string> = {
   patch: 'PATCH one (random id)',
@@ -46,6 +49,10 @@ const SCENARIO_TITLES: Record<ScenarioName, string> = {
 // Options
 
 interface Options {
+  /** What to measure: graph-lro against its ceiling under load, and `npm start` to its first answer. */
+  readonly parts: Part[];
+  /** Starts of each kind (cold, warm) for the start-up figure; its median is reported. */
+  readonly startupRuns: number;
   readonly rows: number[];
   readonly engines: Engine[];
   readonly connections: number[];
@@ -72,7 +79,11 @@ const USAGE = `npm run bench -- [options]
   --warmup 2                 seconds of warm-up per server and scenario         default: 2
   --database URL             PostgreSQL (a schema bench_<pid> is created, then dropped)
                              default: $GRAPH_LRO_BENCH_DATABASE_URL or ${DEFAULT_DATABASE_URL}
-  --quick                    smoke run: rows 1000, duration 3, rounds 1 (explicit flags still win)
+  --quick                    smoke run: rows 1000, duration 3, rounds 1, startup-runs 1 (explicit flags still win)
+  --parts load,startup       load: graph-lro against its ceiling (the options above);
+                             startup: \`npm start\` to its first answer, cold (no build) and warm (built)
+                             default: both; a run without load leaves latest.md as it was
+  --startup-runs 3           starts of each kind for the start-up figure (the median is reported)   default: 3 (--quick: 1)
   --profile DIR              run both servers under V8's CPU profiler (node --cpu-prof): profiles kept in
                              DIR/<engine>-<rows>/<side>/, where each side's CPU went per request in the
                              report; figures carry the profiler's cost, so latest.md is left as it was
@@ -94,6 +105,8 @@ function readOptions(argv: string[]): Options {
       warmup: { type: 'string' },
       database: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      parts: { type: 'string' },
+      'startup-runs': { type: 'string' },
       'ceiling-tsx': { type: 'boolean', default: false },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -121,6 +134,8 @@ function readOptions(argv: string[]): Options {
     return text as T;
   };
   return {
+    parts: [...new Set(list(values.parts ?? PARTS.join(','), 'parts').map((text) => oneOf(text, PARTS, 'parts')))],
+    startupRuns: count(values['startup-runs'] ?? (quick ? '1' : '3'), 'startup-runs', 1),
     rows: list(values.rows ?? (quick ? '1000' : '1000,1000000'), 'rows').map((text) => count(text, 'rows', 100)),
     engines: [...new Set(list(values.engines ?? ENGINES.join(','), 'engines').map((text) => oneOf(text, ENGINES, 'engines')))],
     connections: list(values.connections ?? '10,100', 'connections').map((text) => count(text, 'connections', 1)),
@@ -163,12 +178,16 @@ interface Server {
 const EXIT_WITH_PARENT =
   'data:text/javascript,const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGTERM"); }, 1000).unref();';
 
-function startServer(side: Side, args: string[], port: number): Server {
-  args = ['--import', EXIT_WITH_PARENT, ...args];
+/** The environment of every child: settings from ours (rate limits, pool size…) would silently change what is measured. */
+function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  // Settings from the environment (rate limits, pool size…) would silently change what is measured.
   for (const key of Object.keys(env)) if (key.startsWith('GRAPH_LRO_')) delete env[key];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return env;
+}
+
+function startServer(side: Side, args: string[], port: number, cwd: string = ROOT): Server {
+  args = ['--import', EXIT_WITH_PARENT, ...args];
+  const child = spawn(process.execPath, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -715,6 +734,94 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Start-up as a user sees it: `npm start`, to its first answer
+
+interface StartupResult {
+  /** `npm start` with no build: its build step compiles, then the CLI starts. */
+  readonly coldMs: number[];
+  /** `npm start` with the build a cold start left: its build step finds nothing to do. */
+  readonly warmMs: number[];
+}
+
+/** What `npm start` reads of the project: copied, so that removing the copy's build disturbs nothing else. */
+const PROJECT_FILES = ['src', 'scripts', 'dashboard', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+
+/** The commands of package.json's `start` script, each `node …`, run one after the other as npm runs them. */
+function startSteps(): string[][] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const steps = script.split('&&').map((step) => step.trim().split(/\s+/));
+  if (steps.some(([command]) => command !== 'node')) throw new Error(`npm start is no longer a chain of node commands: ${script}`);
+  return steps.map(([, ...args]) => args);
+}
+
+/** Runs `node args` in `cwd` to its end; rejects, with its output, unless it exits 0. */
+function runToEnd(args: string[], cwd: string): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-16_384));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`node ${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/**
+ * `npm start`'s steps (package.json's `start`: the build if stale, then `serve`), timed from the first
+ * step's spawn to the first 200 of `/healthz`, on a free port and an empty --data folder. Cold, with no build:
+ * the first start of a clone, and as slow as one after a source changed, since the build step then compiles
+ * the whole project either way; warm, with the build the cold start left. In a copy of the project (its
+ * node_modules linked), so that removing the build disturbs nobody using this checkout's dist/. npm's own
+ * start (a few hundred ms) is not included.
+ */
+async function benchStartup(runs: number): Promise<StartupResult> {
+  const log = (line: string) => process.stdout.write(`[startup] ${line}\n`);
+  const steps = startSteps();
+  const project = mkdtempSync(join(tmpdir(), 'graph-lro-start-'));
+  tempDirs.add(project);
+  try {
+    for (const name of PROJECT_FILES) cpSync(join(ROOT, name), join(project, name), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
+    const start = async (cold: boolean): Promise<number> => {
+      if (cold) rmSync(join(project, 'dist'), { recursive: true, force: true });
+      const data = mkdtempSync(join(project, 'data-'));
+      const port = await freePort();
+      const spawnedAt = performance.now();
+      for (const step of steps.slice(0, -1)) await runToEnd(step, project);
+      const server = startServer('graph-lro', [...steps.at(-1)!, '--port', String(port), '--data', data, '--log-level', 'warn'], port, project);
+      try {
+        return await firstAnswer(server, '/healthz', spawnedAt);
+      } finally {
+        await stopServer(server);
+      }
+    };
+    const coldMs: number[] = [];
+    const warmMs: number[] = [];
+    // Alternated, so that a change in the machine's load falls on both kinds alike.
+    for (let run = 1; run <= runs; run++) {
+      coldMs.push(await start(true));
+      warmMs.push(await start(false));
+      log(`${run}/${runs}: cold ${ms(coldMs.at(-1)!)} ms, warm ${ms(warmMs.at(-1)!)} ms`);
+    }
+    return { coldMs, warmMs };
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+    tempDirs.delete(project);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 interface WalCheckpoint {
   readonly busy: number;
   readonly walFrames: number;
@@ -891,24 +998,30 @@ interface Report {
   readonly graphLro: { commit?: string; srcChanges?: number };
   readonly notes: string[];
   readonly results: EngineResult[];
+  /** With `--parts startup`. */
+  readonly startup?: StartupResult;
   readonly valid: boolean;
 }
 
 function markdown(report: Report): string {
   const lines: string[] = [];
   const m = report.machine;
-  lines.push(`# graph-lro vs. ceiling — ${report.startedAt}`, '');
+  const o = report.options;
+  const loaded = o.parts.includes('load');
+  lines.push(`# graph-lro${loaded ? ' vs. ceiling' : ', start-up'} — ${report.startedAt}`, '');
   lines.push(
     `Machine: ${String(m.cpu)} × ${String(m.cores)} cores, ${String(m.memoryGiB)} GiB, Node ${String(m.node)}, ${String(m.os)}; ` +
       `load average at start ${String(m.loadAverageAtStart)}, at end ${String(m.loadAverageAtEnd)}.`,
   );
+  const what = loaded
+    ? `engines ${o.engines.join(', ')}; rows ${o.rows.join(', ')}; connections ${o.connections.join(', ')}; ` +
+      `${o.duration} s per run, ${o.rounds} round(s) of A/B, ${o.warmup} s warm-up per server and scenario`
+    : 'start-up only';
   lines.push(
-    `Run: engines ${report.options.engines.join(', ')}; rows ${report.options.rows.join(', ')}; connections ${report.options.connections.join(', ')}; ` +
-      `${report.options.duration} s per run, ${report.options.rounds} round(s) of A/B, ${report.options.warmup} s warm-up per server and scenario; ` +
-      `graph-lro ${report.graphLro.commit ?? '?'}${report.graphLro.srcChanges ? ` (+${report.graphLro.srcChanges} uncommitted src/ changes)` : ''}; ` +
+    `Run: ${what}; graph-lro ${report.graphLro.commit ?? '?'}${report.graphLro.srcChanges ? ` (+${report.graphLro.srcChanges} uncommitted src/ changes)` : ''}; ` +
       `${report.elapsedSeconds.toFixed(0)} s in all.`,
   );
-  lines.push('', ...report.notes.map((note) => `- ${note}`));
+  if (loaded) lines.push('', ...report.notes.map((note) => `- ${note}`));
   if (!report.valid) lines.push('', '**INVALID: some requests failed or the two sides disagreed — see below.**');
   for (const result of report.results) {
     lines.push('', `## ${result.engine}, ${result.rows.toLocaleString('en')} rows`, '');
@@ -969,7 +1082,24 @@ function markdown(report: Report): string {
         `graph-lro error log lines: ${result.graphLroLogErrors.length}`,
     );
   }
+  if (report.startup) lines.push('', ...startupMarkdown(report.startup));
   return `${lines.join('\n')}\n`;
+}
+
+function startupMarkdown(startup: StartupResult): string[] {
+  const row = (kind: string, values: readonly number[]) =>
+    `| ${kind} | **${(median(values) / 1000).toFixed(2)} s** | ${values.map((value) => (value / 1000).toFixed(2)).join(', ')} |`;
+  return [
+    '## `npm start` to first answer',
+    '',
+    '| build | median | each start, s |',
+    '|---|---:|---|',
+    row('cold: none, so the build step compiles (a fresh clone, or a source changed)', startup.coldMs),
+    row('warm: fresh, so the build step does nothing', startup.warmMs),
+    '',
+    "From the spawn of the `start` script's first step (`scripts/build-if-stale.mjs`) to the first 200 of `/healthz`, " +
+      'each start on an empty `--data` folder and a free port, in a copy of the project; npm\'s own start is not included.',
+  ];
 }
 
 function processExists(pid: number): boolean {
@@ -995,8 +1125,9 @@ function gitInfo(): { commit?: string; srcChanges?: number } {
 
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does).');
-  if (options.engines.includes('postgres')) {
+  const loading = options.parts.includes('load');
+  if (loading && !existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does).');
+  if (loading && options.engines.includes('postgres')) {
     const client = new pg.Client({ connectionString: options.database, connectionTimeoutMillis: 5000 });
     try {
       await client.connect();
@@ -1020,19 +1151,24 @@ async function main(): Promise<void> {
   const seeding = options.rows.reduce((sum, rows) => sum + (rows / 1e6) * 40 * options.engines.length, 0);
   const expected = perEngine * options.engines.length * options.rows.length + seeding;
   const startedAt = new Date();
-  process.stdout.write(
-    `graph-lro benchmark: ${options.engines.join(', ')} × rows ${options.rows.join(', ')} × ${options.scenarios.join(', ')} × ` +
-      `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 2 servers × ${options.duration} s\n` +
-      `expected ≈ ${(expected / 60).toFixed(1)} min (load and warm-up ${((perEngine * options.engines.length * options.rows.length) / 60).toFixed(1)} min, ` +
-      `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
-  );
+  if (loading) {
+    process.stdout.write(
+      `graph-lro benchmark: ${options.engines.join(', ')} × rows ${options.rows.join(', ')} × ${options.scenarios.join(', ')} × ` +
+        `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 2 servers × ${options.duration} s\n` +
+        `expected ≈ ${(expected / 60).toFixed(1)} min (load and warm-up ${((perEngine * options.engines.length * options.rows.length) / 60).toFixed(1)} min, ` +
+        `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
+    );
+  }
   const loadAverageAtStart = loadavg().map((v) => v.toFixed(2)).join(' ');
 
   const results: EngineResult[] = [];
   // Row counts outermost: the seeded rows of one count are generated once and reused by every engine.
-  for (const rows of options.rows) {
-    for (const engine of options.engines) results.push(await benchEngine(engine, rows, options));
+  if (loading) {
+    for (const rows of options.rows) {
+      for (const engine of options.engines) results.push(await benchEngine(engine, rows, options));
+    }
   }
+  const startup = options.parts.includes('startup') ? await benchStartup(options.startupRuns) : undefined;
 
   const finishedAt = new Date();
   const cpu = cpus();
@@ -1064,17 +1200,21 @@ async function main(): Promise<void> {
         : []),
     ],
     results,
+    ...(startup && { startup }),
     valid: results.every((result) => result.valid),
   };
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = report.startedAt.replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
-  const file = join(RESULTS_DIR, `${stamp}-${options.engines.join('+')}-${options.rows.join('+')}${options.profile ? '-profiled' : ''}.json`);
+  const blocks = loading ? `${options.engines.join('+')}-${options.rows.join('+')}` : 'startup';
+  const file = join(RESULTS_DIR, `${stamp}-${blocks}${options.profile ? '-profiled' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
-  // A profiled run's figures carry the profiler's cost: they never stand as the latest table.
-  if (!options.profile) writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
-  process.stdout.write(`\n${md}\nWrote ${file}${options.profile ? '' : ' and bench/results/latest.md'} in ${report.elapsedSeconds.toFixed(0)} s.\n`);
+  // A profiled run's figures carry the profiler's cost, and a run without the load has none of its tables:
+  // neither stands as the latest.
+  const latest = loading && !options.profile;
+  if (latest) writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
+  process.stdout.write(`\n${md}\nWrote ${file}${latest ? ' and bench/results/latest.md' : ''} in ${report.elapsedSeconds.toFixed(0)} s.\n`);
   if (!report.valid) {
     process.stderr.write('The benchmark is INVALID: non-2xx answers, connection errors or disagreeing answers (see above).\n');
     process.exitCode = 1;

@@ -8,24 +8,50 @@ import { LocalWatches, watchKey } from '../local-watches.js';
 const CHANGE_CHANNEL = 'graph_lro_operation_changed';
 
 /**
- * SQL that notifies the watchers of the operation in `row` (a writer's RETURNING, with tenant_id, user_id
- * and id), for the writer's statement to run on each row it changed: it sends only when a watcher row
- * exists, so writes nobody waits for cost one index probe of a (nearly always empty) table and no NOTIFY.
+ * Whether the operation in `row` (a writer's RETURNING, with tenant_id, user_id and id) has a watcher: one
+ * index probe of a (nearly always empty) table. `userId` is the placeholder the writer binds its user to:
+ * the probe filters on it as well as joining on the row's, so when Citus distributes both tables by
+ * user_id, co-located, the writer's whole statement stays on that user's shard.
  */
-function notifyWatchersSql(row: string): string {
-  return `(SELECT pg_notify('${CHANGE_CHANNEL}', json_build_array(current_schema(), ${row}.tenant_id, ${row}.user_id, ${row}.id)::text)
-   WHERE EXISTS (SELECT 1 FROM operation_watchers w
-                 WHERE w.user_id = ${row}.user_id AND w.tenant_id = ${row}.tenant_id AND w.operation_id = ${row}.id AND w.expires_at > now()))`;
+function watchedSql(row: string, userId: string): string {
+  return `EXISTS (SELECT 1 FROM operation_watchers w
+                 WHERE w.user_id = ${userId} AND w.user_id = ${row}.user_id AND w.tenant_id = ${row}.tenant_id
+                   AND w.operation_id = ${row}.id AND w.expires_at > now())`;
 }
 
-/** A writer's UPDATE … RETURNING `columns`, answering the same rows and telling their watchers. */
-export function notifyingUpdate(update: string): string {
-  return `WITH updated AS (${update}, tenant_id, user_id) SELECT updated.*, ${notifyWatchersSql('updated')} AS notified FROM updated`;
+/**
+ * A writer's UPDATE … RETURNING `columns`, answering the same rows, each followed by its owner and whether it
+ * is watched (the row's last value; see {@link isWatched}).
+ */
+export function watchedUpdate(update: string, userId: string): string {
+  return `WITH updated AS (${update}, tenant_id, user_id) SELECT updated.*, ${watchedSql('updated', userId)} AS watched FROM updated`;
 }
 
-/** A DELETE of the operations `where` selects, telling their watchers; the row count is the rows deleted. */
-export function notifyingDelete(where: string): string {
-  return `WITH deleted AS (DELETE FROM operations WHERE ${where} RETURNING tenant_id, user_id, id) SELECT ${notifyWatchersSql('deleted')} FROM deleted`;
+/** A DELETE of the operations `where` selects, answering whether each was watched; the row count is the rows deleted. */
+export function watchedDelete(where: string, userId: string): string {
+  return `WITH deleted AS (DELETE FROM operations WHERE ${where} RETURNING tenant_id, user_id, id) SELECT ${watchedSql('deleted', userId)} AS watched FROM deleted`;
+}
+
+/** Whether a row of {@link watchedUpdate} or {@link watchedDelete}, read as an array, has a watcher. */
+export function isWatched(row: readonly unknown[] | undefined): boolean {
+  return row?.at(-1) === true;
+}
+
+/**
+ * Tells the operation's watchers, on every instance, that it changed; sent by the writer once its statement
+ * found a watcher, so writes nobody waits for send nothing (NOTIFY serialises the commits of the transactions
+ * that send one). Its own statement, not part of the write's: on Citus the write runs on the user's shard,
+ * and a NOTIFY sent there would reach only that worker's listeners, where this one goes out on the node the
+ * service is connected to, as the listeners are. Failing is harmless: a waiting request re-reads now and then.
+ */
+export async function notifyWatchers(pool: pg.Pool, owner: Owner, id: string): Promise<void> {
+  await pool
+    .query({
+      name: 'graph-lro/watchers/notify',
+      text: `SELECT pg_notify('${CHANGE_CHANNEL}', json_build_array(current_schema(), $1::text, $2::text, $3::text)::text)`,
+      values: [owner.tenantId, owner.userId, id],
+    })
+    .catch(() => undefined);
 }
 
 /** Longer than a watch lasts, so its row outlives it; a row of a crashed instance goes after this. */

@@ -17,20 +17,14 @@ export const MIGRATION_LOCK_KEY = 0x67726170686c726fn;
  * number means the same change as SQLite's migration of that number (`store/sqlite/migrations.ts`); where
  * PostgreSQL needs none an empty one stands in. `test/store/schema-parity.test.ts` checks both.
  *
- * Citus: nothing here needs a sequence, a cross-table foreign key or a constraint that spans users, so the
- * schema distributes as is (run once by an operator, after the first migration):
- *
- *   SELECT create_distributed_table('operations', 'user_id');
- *   SELECT create_distributed_table('users', 'tenant_id', colocate_with => 'none');
- *     -- or SELECT create_reference_table('users'); when the directory is small and rarely written
- *
- * Why every query stays on one node: every statement on `operations` carries `user_id = $n` (single-row
- * statements and the listing/count builder alike), so Citus routes it to the one shard holding that user;
- * every statement on `users` carries `tenant_id = $n`, and the upsert's transaction (release the UPN, then
- * insert) touches one tenant only, so it commits on one node without two-phase commit. No query joins the
- * two tables. Citus requires a distributed table's primary key and unique constraints to include its
- * distribution column: `operations` keys on (user_id, tenant_id, id), `users` on (tenant_id, id) and
- * (tenant_id, upn_lower). `schema_migrations` stays a plain table on the coordinator.
+ * Citus: nothing here needs a sequence, a foreign key or a constraint that spans users, so the schema
+ * distributes as it is, once migrated: `operations` and `operation_watchers` by user_id, co-located (their
+ * keys lead with it, as Citus requires of a distributed table's primary and unique keys), `users` and
+ * `secrets` as reference tables, `schema_migrations` local to the coordinator. The recipe and its reasons are
+ * in docs/production.md ("Growing past one PostgreSQL: Citus"); `test/store/citus-routing.test.ts` checks
+ * that every statement the store sends on a distributed table filters on one user (so Citus routes it to
+ * that user's shard) or is one of the cross-shard operational statements the recipe lists, and that the
+ * recipe names every table these migrations create: a migration that adds a table adds it there too.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {

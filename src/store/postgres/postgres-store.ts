@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, PoolConfig, QueryConfig, QueryResultRow } from 'pg';
+import type { Owner } from '../../operations/long-running-operation.js';
 import type { OperationStore } from '../../operations/ports/operation-store.js';
 import type { Store } from '../../operations/ports/store.js';
 import type { DirectoryUser, NamedUser, UserDirectory } from '../../operations/ports/user-directory.js';
@@ -25,7 +26,7 @@ import {
 } from '../sql/operation-query.js';
 import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
 import { countsByStatus } from '../status-counts.js';
-import { notifyingDelete, notifyingUpdate, PostgresChangeFeed } from './change-listener.js';
+import { isWatched, notifyWatchers, PostgresChangeFeed, watchedDelete, watchedUpdate } from './change-listener.js';
 import { migrate, quoteIdentifier } from './migrations.js';
 import { postgresAdminStore } from './postgres-admin.js';
 
@@ -135,7 +136,13 @@ const TYPES: CustomTypesConfig = {
     oid === pg.types.builtins.INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
-const OWNED_ID = 'tenant_id = $1 AND user_id = $2 AND id = $3';
+/**
+ * Every single-row statement on `operations` binds its owner and id first, as $1 tenant_id, $2 user_id, $3 id
+ * (the update and PATCH builders too, whose parameter lists begin so); `OWNER_USER` is what the watcher probe
+ * filters on. `test/store/citus-routing.test.ts` checks that every reference in a statement filters on one user.
+ */
+const OWNER_USER = '$2';
+const OWNED_ID = `tenant_id = $1 AND user_id = ${OWNER_USER} AND id = $3`;
 
 const INSERT = insertStatement(POSTGRES);
 const UPDATE = updateStatement(POSTGRES);
@@ -153,17 +160,17 @@ const STATEMENTS = {
   // One statement: the version and open-status guards and the write are one atomic step, and RETURNING
   // answers the row this UPDATE wrote. A writer that waited on the row lock re-checks both guards against
   // the committed row, so of racing writers at one version exactly one wins, and a finished row stays so.
-  // The same statement tells the row's watchers (`Prefer: wait`), if it has any, that it changed.
-  update: { name: 'graph-lro/operations/update', text: notifyingUpdate(UPDATE.text) },
-  // PATCH in one statement (see `patchStatement`), telling the row's watchers too.
-  patch: { name: 'graph-lro/operations/patch', text: notifyingUpdate(patchStatement(POSTGRES)) },
+  // The same statement answers whether anyone waits on the row (`Prefer: wait`), to be told it changed.
+  update: { name: 'graph-lro/operations/update', text: watchedUpdate(UPDATE.text, OWNER_USER) },
+  // PATCH in one statement (see `patchStatement`), answering whether the row is watched too.
+  patch: { name: 'graph-lro/operations/patch', text: watchedUpdate(patchStatement(POSTGRES), OWNER_USER) },
   delete: {
     name: 'graph-lro/operations/delete',
-    text: notifyingDelete(OWNED_ID),
+    text: watchedDelete(OWNED_ID, OWNER_USER),
   },
   deleteAtVersion: {
     name: 'graph-lro/operations/delete-at-version',
-    text: notifyingDelete(`${OWNED_ID} AND version = $4`),
+    text: watchedDelete(`${OWNED_ID} AND version = $4`, OWNER_USER),
   },
   purgeFinished: { name: 'graph-lro/operations/purge-finished', text: PURGE.text },
   insertSecret: { name: 'graph-lro/secrets/insert', text: 'INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING' },
@@ -224,20 +231,30 @@ function operationStore(pool: pg.Pool): OperationStore {
     return (await pool.query<Row & unknown[]>({ ...query, rowMode: 'array' })).rows; // `& unknown[]`: pg's rows are mutable arrays
   }
 
+  /** The row a writer's statement answered, once its watchers (if it found any) have been told. */
+  async function told<Row extends readonly unknown[]>(owner: Owner, id: string, row: Row | undefined): Promise<Row | undefined> {
+    if (isWatched(row)) await notifyWatchers(pool, owner, id);
+    return row;
+  }
+
   return {
     insert: async (owner, op) => {
       await pool.query(named(STATEMENTS.insert, INSERT.values(insertParameters(owner, op))));
     },
     get: async (owner, id) => operationFromRow((await operationRows(named(STATEMENTS.get, [owner.tenantId, owner.userId, id])))[0]),
-    update: async (owner, next, expectedVersion) =>
-      operationFromRow((await operationRows(named(STATEMENTS.update, UPDATE.values(updateParameters(owner, next, expectedVersion)))))[0]),
-    patch: async (owner, id, patch) =>
-      operationFromRow((await operationRows<PatchedRow>(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch)))))[0]),
+    update: async (owner, next, expectedVersion) => {
+      const [row] = await operationRows(named(STATEMENTS.update, UPDATE.values(updateParameters(owner, next, expectedVersion))));
+      return operationFromRow(await told(owner, next.id, row));
+    },
+    patch: async (owner, id, patch) => {
+      const [row] = await operationRows<PatchedRow>(named(STATEMENTS.patch, patchValues(patchParameters(owner, id, patch))));
+      return operationFromRow(await told(owner, id, row));
+    },
     delete: async (owner, id, expectedVersion) => {
       const key = [owner.tenantId, owner.userId, id];
-      const result = await pool.query(
-        expectedVersion === undefined ? named(STATEMENTS.delete, key) : named(STATEMENTS.deleteAtVersion, [...key, expectedVersion]),
-      );
+      const statement = expectedVersion === undefined ? named(STATEMENTS.delete, key) : named(STATEMENTS.deleteAtVersion, [...key, expectedVersion]);
+      const result = await pool.query<[watched: boolean]>({ ...statement, rowMode: 'array' });
+      await told(owner, id, result.rows[0]);
       return (result.rowCount ?? 0) > 0;
     },
     list: async (owner, query) => (await operationRows(shapes.named(listSql(POSTGRES, owner, query)))).map((row) => operationFromRow(row)!),
