@@ -162,6 +162,8 @@ export interface CeilingArgs {
   readonly dbSchema?: string;
   readonly tenantId: string;
   readonly userId: string;
+  /** SQLite only: `FULL` (graph-lro's level, the default) or `NORMAL`, the speed of no sync per commit. */
+  readonly synchronous: string;
 }
 
 export function readCeilingArgs(argv: string[]): CeilingArgs {
@@ -174,6 +176,7 @@ export function readCeilingArgs(argv: string[]): CeilingArgs {
       'db-schema': { type: 'string' },
       tenant: { type: 'string', default: DEV_TENANT_ID },
       user: { type: 'string' },
+      synchronous: { type: 'string', default: 'FULL' },
     },
     strict: true,
   });
@@ -187,5 +190,6 @@ export function readCeilingArgs(argv: string[]): CeilingArgs {
     dbSchema: values['db-schema'],
     tenantId,
     userId: (values.user ?? derivedObjectId(tenantId, DEV_USER_PRINCIPAL_NAME)).toLowerCase(),
+    synchronous: values.synchronous.toUpperCase(),
   };
 }

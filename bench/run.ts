@@ -34,7 +34,8 @@ const DEFAULT_DATABASE_URL =
 
 type Engine = 'sqlite' | 'postgres';
 type ScenarioName = 'patch' | 'get' | 'list';
-type Side = 'graph-lro' | 'ceiling';
+/** `ceiling-normal`: the SQLite ceiling at `synchronous = NORMAL`, what group commit is measured against. */
+type Side = 'graph-lro' | 'ceiling' | 'ceiling-normal';
 type Part = 'load' | 'startup';
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 const PARTS: readonly Part[] = ['load', 'startup'];
@@ -425,6 +426,21 @@ interface LoadResult {
   readonly walBytes?: number;
   /** The machine's 1-minute load average when the run ended: other work on the machine shows here. */
   readonly loadAverage: number;
+  /** graph-lro on SQLite: the writes and commits of the run (from /metrics), and the largest group so far. */
+  readonly groups?: GroupCommits;
+}
+
+interface GroupCommits {
+  readonly commits: number;
+  readonly writes: number;
+  readonly largestGroup: number;
+}
+
+/** graph-lro's embedded-store group commits so far, as its /metrics shows them. */
+async function groupCommits(server: Server): Promise<GroupCommits> {
+  const text = await (await fetch(`${server.origin}/metrics`)).text();
+  const value = (measure: string) => Number(new RegExp(`^graph_lro_db_group_commits\\{measure="${measure}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { commits: value('commits'), writes: value('writes'), largestGroup: value('largest_group') };
 }
 
 interface Target {
@@ -524,6 +540,12 @@ interface ScenarioResult {
   readonly ratio: number;
   /** The lowest and highest ratio of a single round (A and B of the same round): the noise. */
   readonly ratioRange: [number, number];
+  /** SQLite: the ceiling at `synchronous = NORMAL`, and graph-lro req/s ÷ its req/s. */
+  readonly normal?: SideSummary;
+  readonly ratioToNormal?: number;
+  /** SQLite: graph-lro's writes per commit over the rounds (0 writes: a read-only scenario). */
+  readonly writesPerCommit?: number;
+  readonly largestGroup?: number;
 }
 
 interface Verification {
@@ -611,6 +633,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     graphPort,
   );
   let ceiling: Server | undefined;
+  let normal: Server | undefined;
   try {
     const graphStartupMs = await firstAnswer(graph, '/healthz', spawnedAt);
     const token = await waitFor('graph-lro to print its dev token', () => /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(graph.output())?.[1]);
@@ -619,6 +642,11 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     spawnedAt = performance.now();
     ceiling = startServer('ceiling', [...profiling('ceiling'), ...ceilingCommand(engine, options.ceilingTsx), '--port', String(ceilingPort), ...storeArgs], ceilingPort);
     const ceilingStartupMs = await firstAnswer(ceiling, `${COLLECTION}/${seeded.all[0]}`, spawnedAt);
+    if (engine === 'sqlite') {
+      const normalPort = await freePort();
+      normal = startServer('ceiling-normal', [...ceilingCommand(engine, options.ceilingTsx), '--port', String(normalPort), ...storeArgs, '--synchronous', 'NORMAL'], normalPort);
+      await firstAnswer(normal, `${COLLECTION}/${seeded.all[0]}`, performance.now());
+    }
     const ceilingInfo = JSON.parse(/^ceiling (\{.*\})$/m.exec(ceiling.output())?.[1] ?? '{}') as Record<string, unknown>;
     const ceilingSynchronous =
       engine === 'sqlite'
@@ -628,7 +656,8 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     // The same headers to both: identical requests on the wire (the ceiling ignores the token).
     const headers = { authorization: `Bearer ${token}` };
-    const targets: Record<Side, Target> = { 'graph-lro': { server: graph, headers }, ceiling: { server: ceiling, headers } };
+    const targets: Targets = { 'graph-lro': { server: graph, headers }, ceiling: { server: ceiling, headers }, ...(normal && { 'ceiling-normal': { server: normal, headers } }) };
+    const sides = Object.keys(targets) as Side[];
 
     // 3. Correctness before load: both answer the same data for the same requests.
     const verification = await verify(targets, seeded);
@@ -636,9 +665,9 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     // 4. Load: per scenario, a warm-up per server, then A, B, A, B… at each connection count.
     const scenarios: ScenarioResult[] = [];
-    const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0 };
+    const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0, 'ceiling-normal': 0 };
     const loadCounted = async (side: Side, requests: autocannon.Request[], connections: number, seconds: number) => {
-      const result = await load(targets[side], requests, connections, seconds);
+      const result = await load(targets[side]!, requests, connections, seconds);
       answered[side] += result.requests.total;
       return result;
     };
@@ -651,22 +680,30 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     for (const scenario of options.scenarios) {
       const requests = () => requestsFor(scenario, seeded);
       if (options.warmup > 0) {
-        for (const side of ['graph-lro', 'ceiling'] as const) await loadCounted(side, requests(), maxConnections, options.warmup);
+        for (const side of sides) await loadCounted(side, requests(), maxConnections, options.warmup);
       }
       for (const connections of options.connections) {
         const runs: LoadResult[] = [];
         for (let round = 1; round <= options.rounds; round++) {
-          for (const side of ['graph-lro', 'ceiling'] as const) {
+          for (const side of sides) {
             await sleep(250);
-            const cpu = cpuMeter(targets[side].server.pid, engine);
+            const server = targets[side]!.server;
+            const counting = side === 'graph-lro' && engine === 'sqlite';
+            const groupsBefore = counting ? await groupCommits(server) : undefined;
+            const cpu = cpuMeter(server.pid, engine);
             const result = await loadCounted(side, requests(), connections, options.duration);
-            const run = summarizeLoad(side, round, result, targets[side].server, cpu, walPath);
+            const summary = summarizeLoad(side, round, result, server, cpu, walPath);
+            const groupsAfter = groupsBefore && (await groupCommits(server));
+            const run: LoadResult = groupsBefore && groupsAfter
+              ? { ...summary, groups: { commits: groupsAfter.commits - groupsBefore.commits, writes: groupsAfter.writes - groupsBefore.writes, largestGroup: groupsAfter.largestGroup } }
+              : summary;
             runs.push(run);
             log(
               `${scenario.padEnd(5)} c=${String(connections).padEnd(3)} round ${round}/${options.rounds} ${side.padEnd(9)} ` +
                 `${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpuText(run.cpu)}` +
                 `${run.non2xx + run.errors > 0 ? `  !! non-2xx ${run.non2xx} errors ${run.errors} ${JSON.stringify(run.statusCodes)}` : ''}` +
-                `${run.walBytes !== undefined ? `  wal ${mib(run.walBytes)}` : ''}`,
+                `${run.walBytes !== undefined ? `  wal ${mib(run.walBytes)}` : ''}` +
+                `${run.groups && run.groups.commits > 0 ? `  ${(run.groups.writes / run.groups.commits).toFixed(1)} writes/commit` : ''}`,
             );
           }
         }
@@ -676,6 +713,10 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           const [a, b] = [runs.find((r) => r.round === i + 1 && r.side === 'graph-lro')!, runs.find((r) => r.round === i + 1 && r.side === 'ceiling')!];
           return a.rps / b.rps;
         });
+        const normalRuns = runs.filter((run) => run.side === 'ceiling-normal');
+        const normalSummary = normalRuns.length > 0 ? sideSummary(normalRuns) : undefined;
+        const groups = runs.flatMap((run) => (run.groups ? [run.groups] : []));
+        const commits = groups.reduce((sum, g) => sum + g.commits, 0);
         scenarios.push({
           scenario,
           connections,
@@ -684,6 +725,11 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           ceiling: ceilingSummary,
           ratio: graphLro.rps / ceilingSummary.rps,
           ratioRange: [Math.min(...perRound), Math.max(...perRound)],
+          ...(normalSummary && { normal: normalSummary, ratioToNormal: graphLro.rps / normalSummary.rps }),
+          ...(groups.length > 0 && {
+            writesPerCommit: commits === 0 ? 0 : groups.reduce((sum, g) => sum + g.writes, 0) / commits,
+            largestGroup: Math.max(...groups.map((g) => g.largestGroup)),
+          }),
         });
       }
     }
@@ -694,6 +740,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     const storageAfter = await storageSizes(engine, options.database, schema, dbPath, walPath);
     const walCheckpoint = dbPath === undefined ? undefined : probeCheckpoint(dbPath);
     const graphLroLogErrors = loggedErrors(graph.output());
+    if (normal) await stopServer(normal);
     await stopServer(ceiling);
     await stopServer(graph);
     const profile = options.profile && { graphLro: profiled('graph-lro'), ceiling: profiled('ceiling') };
@@ -722,6 +769,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
       valid,
     };
   } finally {
+    if (normal) await stopServer(normal);
     if (ceiling) await stopServer(ceiling);
     await stopServer(graph);
     if (engine === 'sqlite') {
@@ -911,10 +959,12 @@ function project(json: unknown): string {
   return JSON.stringify(FIELDS.map((field) => entity[field]));
 }
 
-async function verify(targets: Record<Side, Target>, seeded: SeedResult): Promise<Verification> {
+type Targets = Record<'graph-lro' | 'ceiling', Target> & { readonly 'ceiling-normal'?: Target };
+
+async function verify(targets: Targets, seeded: SeedResult): Promise<Verification> {
   const problems: string[] = [];
   let checks = 0;
-  const ask = async (side: Side, method: string, path: string, body?: string) => {
+  const ask = async (side: 'graph-lro' | 'ceiling', method: string, path: string, body?: string) => {
     const { server, headers } = targets[side];
     const answer = await call(server.origin, method, path, headers, body);
     if (answer.status !== 200) {
@@ -1041,6 +1091,22 @@ function markdown(report: Report): string {
         `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${cpuText(s.graphLro.cpu)} | ${cpuText(s.ceiling.cpu)} | ` +
           `${pct(s.ceiling.cpu.serverUs / s.graphLro.cpu.serverUs)} |`,
       );
+    }
+    if (result.scenarios.some((s) => s.normal)) {
+      lines.push(
+        '',
+        'Against the bare server at both durabilities (`synchronous = FULL`: a sync per commit, as graph-lro promises; `NORMAL`: no sync per commit, the speed group commit aims at):',
+        '',
+        '| scenario | conns | graph-lro req/s | p99 ms | bare FULL req/s | p99 ms | bare NORMAL req/s | p99 ms | graph-lro/FULL | graph-lro/NORMAL | writes per commit (largest group) |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const s of result.scenarios.filter((scenario) => scenario.normal)) {
+        const groups = s.writesPerCommit ? `${s.writesPerCommit.toFixed(1)} (${s.largestGroup})` : '—';
+        lines.push(
+          `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p99)} | ${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p99)} | ` +
+            `${fmt(s.normal!.rps)} | ${ms(s.normal!.p99)} | **${pct(s.ratio)}** | **${pct(s.ratioToNormal!)}** | ${groups} |`,
+        );
+      }
     }
     const mem = result.memory;
     lines.push('');
