@@ -13,7 +13,7 @@
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,9 +36,9 @@ type Engine = 'sqlite' | 'postgres';
 type ScenarioName = 'patch' | 'get' | 'list';
 /** `ceiling-normal`: the SQLite ceiling at `synchronous = NORMAL`, what group commit is measured against. */
 type Side = 'graph-lro' | 'ceiling' | 'ceiling-normal';
-type Part = 'load' | 'startup';
+type Part = 'load' | 'startup' | 'waiters';
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
-const PARTS: readonly Part[] = ['load', 'startup'];
+const PARTS: readonly Part[] = ['load', 'startup', 'waiters'];
 const SCENARIOS: readonly ScenarioName[] = ['patch', 'get', 'list'];
 const SCENARIO_TITLES: Record<ScenarioName, string> = {
   patch: 'PATCH one (random id)',
@@ -54,6 +54,8 @@ interface Options {
   readonly parts: Part[];
   /** Starts of each kind (cold, warm) for the start-up figure; its median is reported. */
   readonly startupRuns: number;
+  /** Requests held waiting at once (`Prefer: wait`) for the waiters part. */
+  readonly waiters: number;
   readonly rows: number[];
   readonly engines: Engine[];
   readonly connections: number[];
@@ -83,7 +85,9 @@ const USAGE = `npm run bench -- [options]
   --quick                    smoke run: rows 1000, duration 3, rounds 1, startup-runs 1 (explicit flags still win)
   --parts load,startup       load: graph-lro against its ceiling (the options above);
                              startup: \`npm start\` to its first answer, cold (no build) and warm (built)
+                             waiters: memory and idle CPU per waiting request, and how soon a PATCH reaches its waiter
                              default: both; a run without load leaves latest.md as it was
+  --waiters 10000            waiters: this many GETs with Prefer: wait held open at once, per engine    default: 10000 (--quick: 1000)
   --startup-runs 3           starts of each kind for the start-up figure (the median is reported)   default: 3 (--quick: 1)
   --profile DIR              run both servers under V8's CPU profiler (node --cpu-prof): profiles kept in
                              DIR/<engine>-<rows>/<side>/, where each side's CPU went per request in the
@@ -108,6 +112,7 @@ function readOptions(argv: string[]): Options {
       quick: { type: 'boolean', default: false },
       parts: { type: 'string' },
       'startup-runs': { type: 'string' },
+      waiters: { type: 'string' },
       'ceiling-tsx': { type: 'boolean', default: false },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -137,6 +142,7 @@ function readOptions(argv: string[]): Options {
   return {
     parts: [...new Set(list(values.parts ?? PARTS.join(','), 'parts').map((text) => oneOf(text, PARTS, 'parts')))],
     startupRuns: count(values['startup-runs'] ?? (quick ? '1' : '3'), 'startup-runs', 1),
+    waiters: count(values.waiters ?? (quick ? '1000' : '10000'), 'waiters', 10),
     rows: list(values.rows ?? (quick ? '1000' : '1000,1000000'), 'rows').map((text) => count(text, 'rows', 100)),
     engines: [...new Set(list(values.engines ?? ENGINES.join(','), 'engines').map((text) => oneOf(text, ENGINES, 'engines')))],
     connections: list(values.connections ?? '10,100', 'connections').map((text) => count(text, 'connections', 1)),
@@ -783,6 +789,145 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Waiters at scale: many GETs held open by `Prefer: wait` at once
+
+interface WaiterResult {
+  readonly engine: Engine;
+  readonly waiters: number;
+  /** Seconds from the first waiting GET sent to the server counting them all as waiting. */
+  readonly openSeconds: number;
+  readonly rssKiB: { readonly before: number; readonly waiting: number };
+  readonly kibPerWaiter: number;
+  /** CPU of the server process (and, on PostgreSQL, of the database's) while everyone waits and nothing changes. */
+  readonly idle: { readonly seconds: number; readonly serverCpuPercent: number; readonly databaseCpuPercent?: number };
+  /** Milliseconds from a PATCH sent to the answer of a request waiting on that operation, one PATCH at a time. */
+  readonly delivery: { readonly samples: number; readonly p50: number; readonly p99: number; readonly max: number };
+  /** Waiting GETs answered otherwise than 200, or failed. */
+  readonly failures: number;
+}
+
+/** Longer than the measurement, so that no wait ends on its own while it runs. */
+const WAIT_SECONDS = 120;
+const IDLE_SECONDS = 10;
+const DELIVERY_SAMPLES = 200;
+/** Connections opened at a time: the server's accept backlog (somaxconn) is not the subject. */
+const OPEN_BATCH = 250;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function waitingRequests(server: Server): Promise<number> {
+  const text = await (await fetch(`${server.origin}/metrics`)).text();
+  return Number(/^graph_lro_waiting_requests (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+async function benchWaiters(engine: Engine, count: number, options: Options): Promise<WaiterResult> {
+  const tag = `[waiters ${engine} ${count.toLocaleString('en')}]`;
+  const log = (line: string) => process.stdout.write(`${tag} ${line}\n`);
+  // Each waiter on an open operation of its own (a finished one answers at once): seed enough rows for that.
+  const rows = Math.ceil(count / 0.75);
+  let dataDir = '';
+  const schema = `bench_${process.pid}`;
+  let seeded: SeedResult;
+  if (engine === 'sqlite') {
+    dataDir = mkdtempSync(join(tmpdir(), 'graph-lro-bench-'));
+    tempDirs.add(dataDir);
+    seeded = seedSqlite(dataDir, rows);
+  } else {
+    schemas.add({ url: options.database, schema });
+    await dropPostgresSchema(options.database, schema);
+    seeded = await seedPostgres(options.database, schema, rows);
+  }
+  if (seeded.open.length < count) throw new Error(`${tag} only ${seeded.open.length} open operations seeded`);
+  const storeArgs = engine === 'sqlite' ? ['--data', dataDir] : ['--database', options.database, '--db-schema', schema];
+  const port = await freePort();
+  const graph = startServer('graph-lro', [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', String(port), ...storeArgs, '--log-level', 'warn', '--max-wait', `${WAIT_SECONDS}s`], port);
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+  try {
+    await firstAnswer(graph, '/healthz', performance.now());
+    const token = await waitFor('graph-lro to print its dev token', () => /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(graph.output())?.[1]);
+    const headers = { authorization: `Bearer ${token}` };
+    await sleep(1000);
+    const before = memory(graph.pid).rssKiB;
+
+    // 1. Open them all, a batch at a time; each answer is timed when it comes.
+    const answeredAt = new Map<string, Promise<number>>();
+    let failures = 0;
+    const wait = (id: string) =>
+      new Promise<number>((resolve) => {
+        const request = httpRequest(`${graph.origin}${COLLECTION}/${id}`, { agent, headers: { ...headers, prefer: `wait=${WAIT_SECONDS}` } }, (response) => {
+          response.resume();
+          response.on('end', () => {
+            if (response.statusCode !== 200) failures += 1;
+            resolve(performance.now());
+          });
+        });
+        request.on('error', () => {
+          failures += 1;
+          resolve(performance.now());
+        });
+        request.end();
+      });
+    const ids = seeded.open.slice(0, count);
+    const opening = performance.now();
+    for (let i = 0; i < ids.length; i += OPEN_BATCH) {
+      for (const id of ids.slice(i, i + OPEN_BATCH)) answeredAt.set(id, wait(id));
+      await sleep(20);
+    }
+    let waiting = 0;
+    for (const deadline = performance.now() + 120_000; (waiting = await waitingRequests(graph)) < ids.length - failures; ) {
+      if (performance.now() > deadline) throw new Error(`${tag} only ${waiting} of ${ids.length} waiting after 120 s (${failures} failed)`);
+      await sleep(200);
+    }
+    const openSeconds = (performance.now() - opening) / 1000;
+    await sleep(2000); // settle: allocations of the opening burst collected
+    const waitingRss = memory(graph.pid).rssKiB;
+    log(`${waiting} waiting after ${openSeconds.toFixed(1)} s; RSS ${before} → ${waitingRss} KiB (${((waitingRss - before) / waiting).toFixed(2)} KiB each)`);
+
+    // 2. Idle: everyone waits, nothing changes.
+    const cpuBefore = cpuSeconds(graph.pid);
+    const databaseBefore = engine === 'postgres' ? databaseCpuSeconds() : undefined;
+    await sleep(IDLE_SECONDS * 1000);
+    const serverCpuPercent = ((cpuSeconds(graph.pid) - cpuBefore) / IDLE_SECONDS) * 100;
+    const databaseCpuPercent = databaseBefore && (databaseCpuSince(databaseBefore, databaseCpuSeconds()) / IDLE_SECONDS) * 100;
+    log(`idle ${IDLE_SECONDS} s: server ${serverCpuPercent.toFixed(2)} % of a core${databaseCpuPercent === undefined ? '' : `, database ${databaseCpuPercent.toFixed(2)} %`}`);
+
+    // 3. Delivery: PATCH one watched operation at a time; time to its waiter's answer.
+    const delivery: number[] = [];
+    for (const id of ids.slice(0, DELIVERY_SAMPLES)) {
+      const sent = performance.now();
+      const patched = await call(graph.origin, 'PATCH', `${COLLECTION}/${id}`, { ...headers, 'content-type': 'application/json' }, JSON.stringify({ statusDetail: 'delivered' }));
+      if (patched.status !== 200) failures += 1;
+      delivery.push((await answeredAt.get(id)!) - sent);
+    }
+    delivery.sort((a, b) => a - b);
+    const result: WaiterResult = {
+      engine,
+      waiters: waiting,
+      openSeconds,
+      rssKiB: { before, waiting: waitingRss },
+      kibPerWaiter: (waitingRss - before) / waiting,
+      idle: { seconds: IDLE_SECONDS, serverCpuPercent, ...(databaseCpuPercent !== undefined && { databaseCpuPercent }) },
+      delivery: { samples: delivery.length, p50: percentile(delivery, 50), p99: percentile(delivery, 99), max: delivery.at(-1)! },
+      failures,
+    };
+    log(`PATCH → waiter: p50 ${result.delivery.p50.toFixed(1)} ms, p99 ${result.delivery.p99.toFixed(1)} ms, max ${result.delivery.max.toFixed(1)} ms over ${delivery.length}; failures ${failures}`);
+    return result;
+  } finally {
+    agent.destroy();
+    await stopServer(graph);
+    if (engine === 'sqlite') {
+      rmSync(dataDir, { recursive: true, force: true });
+      tempDirs.delete(dataDir);
+    } else {
+      await dropPostgresSchema(options.database, schema);
+      for (const entry of schemas) if (entry.schema === schema) schemas.delete(entry);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Start-up as a user sees it: `npm start`, to its first answer
 
 interface StartupResult {
@@ -1050,6 +1195,8 @@ interface Report {
   readonly results: EngineResult[];
   /** With `--parts startup`. */
   readonly startup?: StartupResult;
+  /** With `--parts waiters`: one per engine. */
+  readonly waiters?: WaiterResult[];
   readonly valid: boolean;
 }
 
@@ -1058,7 +1205,7 @@ function markdown(report: Report): string {
   const m = report.machine;
   const o = report.options;
   const loaded = o.parts.includes('load');
-  lines.push(`# graph-lro${loaded ? ' vs. ceiling' : ', start-up'} — ${report.startedAt}`, '');
+  lines.push(`# graph-lro${loaded ? ' vs. ceiling' : `: ${o.parts.join(', ')}`} — ${report.startedAt}`, '');
   lines.push(
     `Machine: ${String(m.cpu)} × ${String(m.cores)} cores, ${String(m.memoryGiB)} GiB, Node ${String(m.node)}, ${String(m.os)}; ` +
       `load average at start ${String(m.loadAverageAtStart)}, at end ${String(m.loadAverageAtEnd)}.`,
@@ -1149,6 +1296,7 @@ function markdown(report: Report): string {
     );
   }
   if (report.startup) lines.push('', ...startupMarkdown(report.startup));
+  if (report.waiters) lines.push('', ...waitersMarkdown(report.waiters));
   return `${lines.join('\n')}\n`;
 }
 
@@ -1165,6 +1313,27 @@ function startupMarkdown(startup: StartupResult): string[] {
     '',
     "From the spawn of the `start` script's first step (`scripts/build-if-stale.mjs`) to the first 200 of `/healthz`, " +
       'each start on an empty `--data` folder and a free port, in a copy of the project; npm\'s own start is not included.',
+  ];
+}
+
+function waitersMarkdown(results: readonly WaiterResult[]): string[] {
+  const percent = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)} %`);
+  return [
+    '## Waiters at scale (`Prefer: wait`)',
+    '',
+    '| engine | waiting at once | RSS before → waiting | per waiter | idle CPU: server (database) | PATCH → its waiter p50 / p99 / max | failures |',
+    '|---|---:|---|---:|---|---|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.engine} | ${fmt(r.waiters)} | ${mib(r.rssKiB.before * 1024)} → ${mib(r.rssKiB.waiting * 1024)} | **${r.kibPerWaiter.toFixed(2)} KiB** | ` +
+        `**${percent(r.idle.serverCpuPercent)}** (${percent(r.idle.databaseCpuPercent)}) of a core over ${r.idle.seconds} s | ` +
+        `${r.delivery.p50.toFixed(1)} / **${r.delivery.p99.toFixed(1)}** / ${r.delivery.max.toFixed(1)} ms (${r.delivery.samples} PATCHes) | ${r.failures} |`,
+    ),
+    '',
+    `Each waiter is one GET of an open operation of its own with \`Prefer: wait=${WAIT_SECONDS}\` (and \`--max-wait ${WAIT_SECONDS}s\`), on a keep-alive connection of its own, ` +
+      `opened ${OPEN_BATCH} at a time; "waiting" is graph-lro's own count (\`graph_lro_waiting_requests\`). RSS per waiter: the server's RSS once all wait, ` +
+      `minus before, ÷ waiters (connection, request and watch together). Idle CPU: while all wait and nothing changes. Delivery: one PATCH at a time ` +
+      'to a watched operation, from sending it to its waiter receiving the answer.',
   ];
 }
 
@@ -1192,8 +1361,9 @@ function gitInfo(): { commit?: string; srcChanges?: number } {
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   const loading = options.parts.includes('load');
-  if (loading && !existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does).');
-  if (loading && options.engines.includes('postgres')) {
+  const serving = loading || options.parts.includes('waiters');
+  if (serving && !existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does).');
+  if (serving && options.engines.includes('postgres')) {
     const client = new pg.Client({ connectionString: options.database, connectionTimeoutMillis: 5000 });
     try {
       await client.connect();
@@ -1235,6 +1405,8 @@ async function main(): Promise<void> {
     }
   }
   const startup = options.parts.includes('startup') ? await benchStartup(options.startupRuns) : undefined;
+  const waiters: WaiterResult[] = [];
+  if (options.parts.includes('waiters')) for (const engine of options.engines) waiters.push(await benchWaiters(engine, options.waiters, options));
 
   const finishedAt = new Date();
   const cpu = cpus();
@@ -1267,12 +1439,13 @@ async function main(): Promise<void> {
     ],
     results,
     ...(startup && { startup }),
-    valid: results.every((result) => result.valid),
+    ...(waiters.length > 0 && { waiters }),
+    valid: results.every((result) => result.valid) && waiters.every((result) => result.failures === 0),
   };
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = report.startedAt.replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
-  const blocks = loading ? `${options.engines.join('+')}-${options.rows.join('+')}` : 'startup';
+  const blocks = loading ? `${options.engines.join('+')}-${options.rows.join('+')}` : options.parts.join('+');
   const file = join(RESULTS_DIR, `${stamp}-${blocks}${options.profile ? '-profiled' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);

@@ -8,7 +8,7 @@ import { RequestMetrics } from './request-metrics.js';
  * Prometheus metrics of one app. A registry of its own (not prom-client's global one), so that several
  * apps in one process — tests do that — never share or collide on metrics.
  */
-export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statistics'>): Registry {
+export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statistics' | 'changes'>): Registry {
   const registry = new Registry();
   const statistics = oncePerScrape(() => store.statistics());
   collectDefaultMetrics({ register: registry, prefix: 'graph_lro_process_' });
@@ -32,6 +32,14 @@ export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statis
     async collect() {
       const { connections } = await statistics();
       if (connections) for (const [state, count] of Object.entries(connections)) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: 'graph_lro_waiting_requests',
+    help: 'Requests of this instance waiting for an operation to change (Prefer: wait).',
+    registers: [registry],
+    collect() {
+      this.set(store.changes.watching());
     },
   });
   new Gauge({

@@ -168,6 +168,7 @@ const RECHECK_MS = 5_000;
 const NO_CHANGE_FEED: ChangeFeed = {
   watch: async () => ({ changed: () => new Promise<void>(() => {}), close: async () => {} }),
   releaseAll: () => {},
+  watching: () => 0,
 };
 
 /** Resolves at the first of: `signalled`, `ms` passed, `abort` fired; leaves no timer behind. */

@@ -20,6 +20,12 @@ interface Watcher {
 export class LocalWatches {
   readonly #byKey = new Map<string, Set<Watcher>>();
   #released = false;
+  #open = 0;
+
+  /** The watches open now. */
+  get size(): number {
+    return this.#open;
+  }
 
   /** `undefined` once everything was released: the process is shutting down. */
   open(owner: Owner, id: string, onClose: () => Promise<void> = async () => {}): OperationWatch | undefined {
@@ -29,6 +35,7 @@ export class LocalWatches {
     let watchers = this.#byKey.get(key);
     if (!watchers) this.#byKey.set(key, (watchers = new Set()));
     watchers.add(watcher);
+    this.#open += 1;
     let closed = false;
     return {
       changed: () => {
@@ -41,6 +48,7 @@ export class LocalWatches {
       close: async () => {
         if (closed) return;
         closed = true;
+        this.#open -= 1;
         take(watcher);
         const set = this.#byKey.get(key);
         set?.delete(watcher);

@@ -28,6 +28,7 @@ function observed(store: Store): { store: Store; nextWatch: () => Promise<void> 
         return watch;
       },
       releaseAll: () => store.changes.releaseAll(),
+      watching: () => store.changes.watching(),
     },
   };
   return { store: wrapped, nextWatch: () => new Promise<void>((resolve) => (notify = resolve)) };
@@ -78,6 +79,21 @@ function preferWaitSuite(name: string, start: () => Promise<Instances>): void {
       assert.equal(res.headers.etag, '"2"');
       assert.equal(res.headers['preference-applied'], 'wait=30');
       assert.equal(res.headers['retry-after'], undefined, 'finished: nothing to poll for');
+    });
+
+    it('shows the requests waiting on /metrics (graph_lro_waiting_requests), the instance\'s own', BOUND, async () => {
+      const { url } = await create();
+      const waitingNow = async (instance: Harness) =>
+        Number(/^graph_lro_waiting_requests (\d+)$/m.exec((await instance.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1]);
+      assert.equal(await waitingNow(instances.reader), 0);
+      const watching = instances.nextWatch();
+      const waiting = waitingGet(url, 'wait=30');
+      await watching;
+      assert.equal(await waitingNow(instances.reader), 1);
+      if (instances.writer !== instances.reader) assert.equal(await waitingNow(instances.writer), 0);
+      await instances.writer.request(token, { method: 'PATCH', url, payload: { statusDetail: 'seen' } });
+      assert.equal((await waiting).statusCode, 200);
+      assert.equal(await waitingNow(instances.reader), 0);
     });
 
     it('with If-None-Match of the current ETag, waits for a change from it', BOUND, async () => {

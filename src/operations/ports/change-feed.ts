@@ -13,6 +13,8 @@ export interface ChangeFeed {
   watch(owner: Owner, id: string, forMs: number): Promise<OperationWatch | undefined>;
   /** Ends every watch (each `changed()` resolves): the process is shutting down and must not keep requests. */
   releaseAll(): void;
+  /** The watches open in this process: the requests waiting (`Prefer: wait`) here now. */
+  watching(): number;
 }
 
 export interface OperationWatch {

@@ -104,6 +104,10 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.#local.releaseAll();
   }
 
+  watching(): number {
+    return this.#local.size;
+  }
+
   /** Ends the listening connection (the pool is the store's to end). */
   async close(): Promise<void> {
     this.releaseAll();

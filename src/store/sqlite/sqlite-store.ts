@@ -59,6 +59,7 @@ export function openSqliteStore(options: { path: string }): Store {
     changes: {
       watch: async (owner, id) => watches.open(owner, id),
       releaseAll: () => watches.releaseAll(),
+      watching: () => watches.size,
     },
     users: userDirectory(db),
     secrets: secretStore(db),
