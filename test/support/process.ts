@@ -79,7 +79,7 @@ export async function startProviderServer(args: string[], env: NodeJS.ProcessEnv
 }
 
 function servingOrigin(out: string): string | undefined {
-  return /serving (http:\/\/[\d.:]+)\/v1\.0/.exec(out)?.[1];
+  return /serving (https?:\/\/[\d.:[\]]+)\/v1\.0/.exec(out)?.[1];
 }
 
 /** A dev-identity server started by a bash script that ends in `graph-lro serve` (a docs example). */
