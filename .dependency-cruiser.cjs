@@ -3,9 +3,11 @@
  * first step of `npm test`. Dependencies point inwards: routes → domain ← store.
  *
  * - the domain: src/operations/ (the model, the use cases and the ports it needs, in operations/ports/),
- *   src/users/ (who a path names) and src/emulator/ (the emulator's state, clock and faults, as data)
+ *   src/users/ (who a path names), src/emulator/ (the emulator's state, clock and faults, as data) and
+ *   src/sign-in/ (who may sign in at the dev identity's endpoints, and the rules of its grants)
  * - the engines: src/store/ (sqlite/, postgres/ and the SQL they share), implementing the domain's ports
- * - the protocol: src/graph/ (Graph's wire format, OData, the error catalogue), src/auth/ (tokens and the
+ * - the protocol: src/graph/ (Graph's wire format, OData, the error catalogue), src/entra/ (Entra's: its
+ *   error catalogue, discovery document, token response and sign-in pages), src/auth/ (tokens and the
  *   permission policy), src/protection/ and src/observability/ (hooks of the request pipeline)
  * - the handlers: src/routes/, which call domain services
  * - the process: src/app.ts (builds the app from a config object: the one place that wires engines to the
@@ -13,8 +15,10 @@
  *   src/start-server.ts (a checked configuration, and a server started from it), src/dev-token.ts,
  *   src/limits.ts, src/start-banner.ts
  * - the package: src/graph-lro.ts (the in-process API) and src/index.ts (the package's entry)
+ * - the local CA: src/tls/ (`--https`: a certificate authority and the server certificate it signs), which
+ *   the process uses and which knows nothing of the service
  */
-const DOMAIN = '^src/(operations|users|emulator)/';
+const DOMAIN = '^src/(operations|users|emulator|sign-in)/';
 
 module.exports = {
   forbidden: [
@@ -26,7 +30,7 @@ module.exports = {
         '(operations/ports/) are what the engines implement.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: '^src/((routes|graph|store|auth|protection|observability)/|[^/]+\\.ts$)' },
+      to: { path: '^src/((routes|graph|entra|store|auth|protection|observability|tls)/|[^/]+\\.ts$)' },
     },
     {
       name: 'domain-uses-no-web-or-database-library',
@@ -39,16 +43,25 @@ module.exports = {
       name: 'core-domain-stands-alone',
       comment:
         'operations/ is the core the other domain modules build on (users/ resolves owners of operations, emulator/ ' +
-        'imports and exports them); it depends on neither, so no two domain folders depend on each other.',
+        'imports and exports them); it depends on none of them, so no two domain folders depend on each other.',
       severity: 'error',
       from: { path: '^src/operations/' },
-      to: { path: '^src/(users|emulator)/' },
+      to: { path: '^src/(users|emulator|sign-in)/' },
     },
     {
       name: 'users-know-no-emulator',
-      comment: 'The emulator seeds and exports users; users do not know the emulator.',
+      comment:
+        'The emulator seeds and exports users, and sign-in checks their passwords; users know neither (a users file\'s ' +
+        'password is handed on unread).',
       severity: 'error',
       from: { path: '^src/users/' },
+      to: { path: '^src/(emulator|sign-in)/' },
+    },
+    {
+      name: 'sign-in-knows-no-emulator',
+      comment: 'The emulator exports and imports registrations; the sign-in rules do not know the emulator.',
+      severity: 'error',
+      from: { path: '^src/sign-in/' },
       to: { path: '^src/emulator/' },
     },
     {
@@ -64,11 +77,12 @@ module.exports = {
     {
       name: 'graph-knows-no-store',
       comment:
-        'The protocol layer maps errors and query options to and from domain terms; which database is behind them is ' +
-        'not its business (store unavailability reaches it as a predicate app.ts hands to the error handler).',
+        'The protocol layers (Graph\'s, Entra\'s) map errors and query options to and from domain terms; which database is ' +
+        'behind them is not their business (store unavailability reaches it as a predicate app.ts hands to the error ' +
+        'handler), nor which route uses them.',
       severity: 'error',
-      from: { path: '^src/graph/' },
-      to: { path: '^src/store/' },
+      from: { path: '^src/(graph|entra)/' },
+      to: { path: '^src/(store|routes)/' },
     },
     {
       name: 'routes-know-no-store',
@@ -85,6 +99,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/routes/' },
       to: { path: '^src/operations/ports/store\\.ts$' },
+    },
+    {
+      name: 'tls-knows-no-service',
+      comment:
+        'src/tls/ makes and keeps certificates in the folder it is given: it depends on no flag, store or route, so it ' +
+        'can be read and tested as certificates alone (what it hands out holds no CA private key).',
+      severity: 'error',
+      from: { path: '^src/tls/' },
+      to: { path: '^src/', pathNot: '^src/tls/' },
     },
     {
       name: 'nothing-imports-the-cli',

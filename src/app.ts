@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { requireAuthentication } from './auth/authenticate.js';
@@ -19,7 +20,7 @@ import { AdjustableClock, systemClock, type Clock } from './operations/clock.js'
 import { OperationService } from './operations/operation-service.js';
 import { OperationOverview } from './operations/overview.js';
 import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
-import type { Store } from './operations/ports/store.js';
+import type { SecretStore, Store } from './operations/ports/store.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import { advanceEveryDue } from './operations/schedule.js';
 import { StatisticsCache } from './operations/statistics-cache.js';
@@ -35,6 +36,10 @@ import { methodNotAllowed } from './routes/method-not-allowed.js';
 import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
+import { signInRoutes } from './routes/sign-in/index.js';
+import type { SingleUse, TokenIssuer } from './sign-in/ports.js';
+import type { Registrations } from './sign-in/registrations.js';
+import { SignInService } from './sign-in/sign-in-service.js';
 import { isStoreUnavailable } from './store/unavailable.js';
 import { UserResolver } from './users/user-resolver.js';
 
@@ -77,6 +82,11 @@ export interface AppOptions {
    * `seed`, whose scripts, if any, are also the queue's at start.
    */
   readonly emulatorState?: { readonly seed?: EmulatorSeed };
+  /**
+   * Dev identity: Entra's discovery, keys, token and authorize endpoints at this origin, for these
+   * registrations, tokens signed by `issuer` (docs/sign-in.md). Absent: none of them exist (404).
+   */
+  readonly signIn?: { readonly registrations: Registrations; readonly issuer: TokenIssuer };
 }
 
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -139,6 +149,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const jwks = options.jwks;
     app.get('/.well-known/jwks.json', async () => jwks());
     methodNotAllowed(app, '/.well-known/jwks.json', ['GET']);
+    if (options.signIn) {
+      // Anonymous, as login.microsoftonline.com is, and in Entra's envelope, not Graph's.
+      const { registrations, issuer } = options.signIn;
+      const service = new SignInService(registrations, options.store.users, issuer, usedOnce(options.store.secrets));
+      await app.register(signInRoutes, { service, jwks });
+    }
   }
 
   const adjustableClock = options.emulatorClock ? new AdjustableClock(options.clock ?? systemClock()) : undefined;
@@ -190,6 +206,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         scripts,
         replaced: () => statistics.invalidate(),
         usersReplaced: () => users.forget(),
+        registrations: options.signIn?.registrations,
       }),
     scripts,
   };
@@ -210,6 +227,20 @@ const EMULATORS = new WeakMap<FastifyInstance, EmulatorServices>();
 /** The services `/admin/clock`, `/admin/reset` and `/admin/state` of an app built by {@link buildApp} call. */
 export function emulatorServices(app: FastifyInstance): EmulatorServices {
   return EMULATORS.get(app) ?? {};
+}
+
+/**
+ * Redeemed authorization codes, in the store's secrets so that a code is redeemed once across every
+ * instance: the first writer of a name wins, so whoever reads back its own random value was first. One
+ * small row per redeemed code, which the emulator's sign-ins make few of.
+ */
+function usedOnce(secrets: SecretStore): SingleUse {
+  return {
+    async claim(id) {
+      const mine = randomUUID();
+      return (await secrets.putIfAbsent(`redeemed-authorization-code:${id}`, mine)) === mine;
+    },
+  };
 }
 
 function refuseWhileClosing(app: FastifyInstance): void {

@@ -38,7 +38,7 @@ async function serve(argv: string[]): Promise<void> {
   const config = parseServeOptions(readSettings(SERVE_SETTINGS, argv, process.env));
   const server = await startServer(config);
   closeOnSignals(config.shutdownTimeoutMs, () => server.close());
-  const banner = { address: server.address, bound: server.app.addresses(), where: server.where, features: config.features };
+  const banner = { address: server.address, bound: server.app.addresses(), where: server.where, features: config.features, localCa: server.localCa };
   if (config.identity.kind === 'dev' && config.identity.onNetwork) process.stderr.write(`graph-lro: WARNING: ${DEV_IDENTITY_ON_NETWORK}\n`);
   const { authority, store } = server;
   process.stdout.write(authority ? await devBanner(banner, store, authority) : startBanner(banner, providerDescription(config.provider!)));

@@ -28,7 +28,18 @@ export const SERVE_SETTINGS = {
   dbPoolSize: { flag: 'db-pool-size', env: 'GRAPH_LRO_DB_POOL_SIZE', type: 'string', default: '10', help: 'PostgreSQL connections per instance.' },
   retention: { flag: 'retention', env: 'GRAPH_LRO_RETENTION', type: 'string', default: '24h', help: 'How long finished operations stay readable (90s, 45m, 24h, 7d); purged after.' },
   memory: { flag: 'memory', env: 'GRAPH_LRO_MEMORY', type: 'boolean', help: 'Keep everything in memory (a throwaway run; nothing is written).' },
-  users: { flag: 'users', env: 'GRAPH_LRO_USERS', type: 'string', help: 'JSON file of users to seed: [{"id","userPrincipalName","tenantId"?}].' },
+  users: {
+    flag: 'users',
+    env: 'GRAPH_LRO_USERS',
+    type: 'string',
+    help: 'JSON file of users to seed: [{"id","userPrincipalName","tenantId"?,"password"?}]; a password lets the user sign in (dev identity).',
+  },
+  apps: {
+    flag: 'apps',
+    env: 'GRAPH_LRO_APPS',
+    type: 'string',
+    help: 'Dev identity: JSON file of applications that may sign in: [{"clientId","clientSecret"?,"tenantId"?,"displayName"?,"roles"?,"scopes"?,"redirectUris"?}].',
+  },
   issuer: { flag: 'issuer', env: 'GRAPH_LRO_ISSUER', type: 'string', help: 'Production: accepted token issuer(s), comma-separated; {tenantid} matches the token\'s tid.' },
   audience: { flag: 'audience', env: 'GRAPH_LRO_AUDIENCE', type: 'string', help: 'Production: accepted token audience(s), comma-separated.' },
   jwksUrl: { flag: 'jwks-url', env: 'GRAPH_LRO_JWKS_URL', type: 'string', help: 'Production: the identity provider\'s JWKS URL.' },
@@ -55,6 +66,12 @@ export const SERVE_SETTINGS = {
   logLevel: { flag: 'log-level', env: 'GRAPH_LRO_LOG_LEVEL', type: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent.' },
   tlsCert: { flag: 'tls-cert', env: 'GRAPH_LRO_TLS_CERT', type: 'string', help: 'PEM certificate (chain) file: serve HTTPS. Needs --tls-key.' },
   tlsKey: { flag: 'tls-key', env: 'GRAPH_LRO_TLS_KEY', type: 'string', help: 'PEM private key file for --tls-cert.' },
+  https: {
+    flag: 'https',
+    env: 'GRAPH_LRO_HTTPS',
+    type: 'boolean',
+    help: 'Dev identity: serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1 from a local CA made at the first start (<data>/tls/ca.pem; in memory with --memory).',
+  },
   trustProxy: { flag: 'trust-proxy', env: 'GRAPH_LRO_TRUST_PROXY', type: 'boolean', help: 'Trust X-Forwarded-* (behind a load balancer), for nextLink and Location URLs.' },
   simulatePasswordReset: {
     flag: 'simulate-password-reset',

@@ -6,7 +6,9 @@ import { parseIsoDuration } from './emulator/iso-duration.js';
 import { resetScriptJson } from './emulator/reset-script.js';
 import { formatDateTimeOffset } from './operations/date-time-offset.js';
 import { parseServeOptions } from './serve-options.js';
-import { startServer, type StartedServer } from './start-server.js';
+import { readApplications, RegistrationError, usersFilePasswords } from './sign-in/registrations.js';
+import { startServer, type StartedServer, type StartOverrides } from './start-server.js';
+import { readSeedUsers } from './users/seed-users.js';
 
 /** Options `startGraphLro` refuses, and why: they mean something only to the `graph-lro serve` process. */
 const IN_PROCESS_REFUSALS = {
@@ -22,8 +24,42 @@ type OptionName = Exclude<keyof typeof SERVE_SETTINGS, keyof typeof IN_PROCESS_R
  * `shutdownTimeout`).
  */
 export type GraphLroOptions = {
-  readonly [K in OptionName]?: (typeof SERVE_SETTINGS)[K]['type'] extends 'boolean' ? boolean : string | number;
+  readonly [K in Exclude<OptionName, 'users'>]?: (typeof SERVE_SETTINGS)[K]['type'] extends 'boolean' ? boolean : string | number;
+} & {
+  /** The users to seed: a users file (`--users`), or the users themselves; a `password` lets one sign in (docs/sign-in.md). */
+  readonly users?: string | readonly GraphLroUser[];
+  /** Applications that may sign in at the dev identity's endpoints, as an apps file (`--apps`) lists them (docs/sign-in.md). */
+  readonly applications?: readonly GraphLroApplication[];
 };
+
+/** A user of a users file (docs/configuration.md); with a `password`, one who can sign in (docs/sign-in.md). */
+export interface GraphLroUser {
+  readonly id: string;
+  readonly userPrincipalName: string;
+  /** Default: the dev tenant, 00000000-0000-4000-8000-00000000d3e0. */
+  readonly tenantId?: string;
+  readonly password?: string;
+  /** Instead of `password`: its hash, as an export writes it. */
+  readonly passwordHash?: string;
+}
+
+/** An application that may sign in (docs/sign-in.md#registering-applications-and-users). */
+export interface GraphLroApplication {
+  readonly clientId: string;
+  /** Absent (and no `clientSecretHash`): a public client, which signs users in but has no client credentials. */
+  readonly clientSecret?: string;
+  /** Instead of `clientSecret`: its hash, as an export writes it. */
+  readonly clientSecretHash?: string;
+  /** Default: the dev tenant. */
+  readonly tenantId?: string;
+  readonly displayName?: string;
+  /** Application permissions its client-credentials tokens carry (`roles`). */
+  readonly roles?: readonly string[];
+  /** Delegated permissions users may grant it; default: every UserAuthenticationMethod scope. */
+  readonly scopes?: readonly string[];
+  /** Where the authorization endpoint may send its codes. */
+  readonly redirectUris?: readonly string[];
+}
 
 /** Who a token of {@link GraphLro.token} is for: the flags of `graph-lro token` (docs/configuration.md). */
 export interface GraphLroTokenRequest {
@@ -41,7 +77,14 @@ export interface GraphLroTokenRequest {
 
 /** The state format of `GET /admin/state` (docs/testing.md#the-state-format); an export fills every field. */
 export interface GraphLroState {
-  readonly users: readonly { readonly tenantId: string; readonly id: string; readonly userPrincipalName: string | null }[];
+  readonly users: readonly {
+    readonly tenantId: string;
+    readonly id: string;
+    readonly userPrincipalName: string | null;
+    /** An export writes the hash of a user's password; an import takes it, or `password` (docs/sign-in.md). */
+    readonly passwordHash?: string;
+    readonly password?: string;
+  }[];
   readonly operations: readonly {
     readonly tenantId: string;
     readonly userId: string;
@@ -63,6 +106,8 @@ export interface GraphLroState {
   }[];
   /** The queue of scripted password resets, in the order resets take them; absent in older files: none. */
   readonly scripts?: readonly GraphLroScript[];
+  /** The applications that may sign in (each with its `tenantId`); an export writes `clientSecretHash`. Absent: none. */
+  readonly applications?: readonly GraphLroApplication[];
 }
 
 /** One step of a scripted password reset, as `POST /admin/scripts` takes it (docs/testing.md#scripted-password-resets). */
@@ -96,6 +141,8 @@ export interface GraphLroClock {
 export interface GraphLro {
   /** Where it serves, the origin without a trailing slash: `http://127.0.0.1:53127` (docs/testing.md#the-package-api). */
   readonly url: string;
+  /** With `https: true`: the certificate (PEM) of the local CA that signed the server's, for a client's `ca` (docs/testing.md#https-with-a-local-ca). */
+  readonly caCertificate?: string;
   /** A dev token this server accepts, as `graph-lro token` mints (docs/testing.md#the-package-api). */
   token(request: GraphLroTokenRequest): Promise<string>;
   /** The emulator's clock: `now()` and `advance(duration)` (docs/testing.md#the-clock). */
@@ -125,9 +172,29 @@ export async function startGraphLro(options: GraphLroOptions = {}): Promise<Grap
   // dev identity only: under an identity provider nothing of the emulator is on unless asked for, as with serve.
   const devIdentity = given.jwksUrl === undefined && given.oidcDiscoveryUrl === undefined;
   const defaults = { port: 0, memory: given.data === undefined, emulatorClock: devIdentity, emulatorState: devIdentity };
-  const config = parseServeOptions(readOptions(SERVE_SETTINGS, { ...defaults, ...given }));
-  const server = await startServer(config, { logLevel: given.logLevel === undefined ? false : config.logLevel });
+  const { users, applications, ...settings } = given;
+  const fileOfUsers = typeof users === 'string' ? { users } : {};
+  const config = parseServeOptions(readOptions(SERVE_SETTINGS, { ...defaults, ...settings, ...fileOfUsers }));
+  const registrations = inProcessRegistrations(users, applications, devIdentity);
+  const server = await startServer(config, { logLevel: given.logLevel === undefined ? false : config.logLevel, registrations });
   return graphLro(server, emulatorServices(server.app));
+}
+
+/** The `users` (when not a file) and `applications` options, checked as a users file and an apps file are. */
+function inProcessRegistrations(users: unknown, applications: unknown, devIdentity: boolean): StartOverrides['registrations'] {
+  if (applications !== undefined && !devIdentity) {
+    throw new ConfigError("Option 'applications' registers applications with the dev identity; under an identity provider, register them there.");
+  }
+  try {
+    const seeded = users === undefined || typeof users === 'string' ? [] : readSeedUsers(users, "option 'users'");
+    return {
+      users: seeded.map(({ user }) => user),
+      passwords: usersFilePasswords(seeded),
+      applications: applications === undefined ? [] : readApplications(applications, "option 'applications'"),
+    };
+  } catch (error) {
+    throw error instanceof RegistrationError ? new ConfigError(error.message) : error;
+  }
 }
 
 function graphLro(server: StartedServer, emulator: EmulatorServices): GraphLro {
@@ -137,6 +204,7 @@ function graphLro(server: StartedServer, emulator: EmulatorServices): GraphLro {
   let closed: Promise<void> | undefined;
   return {
     url: server.address,
+    caCertificate: server.localCa?.caCertificate,
     async token(request) {
       const checked = checkTokenRequest(request);
       if (!authority) {

@@ -5,10 +5,12 @@
 export { startGraphLro } from './graph-lro.js';
 export type {
   GraphLro,
+  GraphLroApplication,
   GraphLroClock,
   GraphLroOptions,
   GraphLroScript,
   GraphLroScriptStep,
   GraphLroState,
   GraphLroTokenRequest,
+  GraphLroUser,
 } from './graph-lro.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { chooseIdentityMode, IdentityModeRefused, type IdentityMode } from './auth/identity-mode.js';
 import { ConfigError, integerSetting, listSetting, parseDuration, parseRateLimit, SERVE_SETTINGS, type Values } from './config.js';
 import { parseFaultSettings } from './emulator/fault-flags.js';
@@ -10,6 +11,7 @@ import type { PasswordResetOptions } from './operations/password-reset.js';
 import type { OverloadOptions } from './protection/overload.js';
 import type { ThrottlingOptions } from './protection/throttling.js';
 import { emulatorFeatures } from './start-banner.js';
+import { TLS_FOLDER } from './tls/local-ca.js';
 
 /** `serve`'s settings as `readSettings` (flags, environment) or `readOptions` (the package API) gives them. */
 export type ServeSettings = Values<typeof SERVE_SETTINGS>;
@@ -44,6 +46,8 @@ export interface ServeConfig {
   /** A state file (`--seed`) and a users file (`--users`), read at start. */
   readonly seedFile?: string;
   readonly usersFile?: string;
+  /** Dev identity: the applications that may sign in (`--apps`), read at start. */
+  readonly appsFile?: string;
   readonly limits: Limits;
   readonly throttling: ThrottlingOptions;
   readonly overload: OverloadOptions;
@@ -52,6 +56,8 @@ export interface ServeConfig {
   readonly logLevel: string;
   readonly trustProxy: boolean;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** `--https`: a certificate of the local CA kept in `folder` (`<data>/tls`), or in memory when it is absent. */
+  readonly localCa?: { readonly folder?: string };
   readonly passwordReset: PasswordResetOptions | false;
   readonly faults?: FaultOptions;
   readonly emulatorClock: boolean;
@@ -87,6 +93,7 @@ export function parseServeOptions(settings: ServeSettings): ServeConfig {
   if (limits.defaultPageSize > limits.maxPageSize) throw new ConfigError('--page-size cannot be above --max-page-size.');
   const retentionSeconds = durationSetting(SERVE_SETTINGS.retention, settings.retention);
   const identity = identityModeSetting(settings);
+  const localCa = localCaSetting(settings, identity);
   const faults = parseFaultSettings(settings);
   // Under a real identity provider no account is ever reset here, so a simulated one must be asked for.
   const passwordReset = identity.kind === 'dev' || settings.simulatePasswordReset ? passwordResetSettings(settings) : false;
@@ -105,6 +112,7 @@ export function parseServeOptions(settings: ServeSettings): ServeConfig {
     provider: identity.kind === 'provider' ? providerSettings(settings) : undefined,
     seedFile: settings.seed,
     usersFile: settings.users,
+    appsFile: appsSetting(settings, identity),
     limits,
     throttling,
     overload: { maxEventLoopDelayMs },
@@ -113,6 +121,7 @@ export function parseServeOptions(settings: ServeSettings): ServeConfig {
     logLevel: logLevelSetting(settings.logLevel),
     trustProxy: settings.trustProxy,
     tls: readTls(settings.tlsCert, settings.tlsKey),
+    localCa,
     passwordReset,
     faults,
     emulatorClock: settings.emulatorClock,
@@ -183,6 +192,32 @@ function rateLimitSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SE
   const limit = parseRateLimit(text);
   if (limit === undefined) throw new ConfigError(`--${setting.flag} (${setting.env}) must look like 600/1m (requests per duration), not '${text}'.`);
   return limit;
+}
+
+/**
+ * `--https` is the emulator's: a CA made on this machine vouches for loopback names only, which no client of
+ * a real deployment dials. Such a deployment brings its own certificate, and one set of TLS files is served.
+ */
+function localCaSetting(settings: ServeSettings, identity: IdentityMode): ServeConfig['localCa'] {
+  if (!settings.https) return undefined;
+  if (settings.tlsCert !== undefined || settings.tlsKey !== undefined) {
+    throw new ConfigError('--https makes its own certificate and --tls-cert/--tls-key bring one: choose one.');
+  }
+  if (identity.kind === 'provider') {
+    throw new ConfigError(
+      '--https (GRAPH_LRO_HTTPS) is for dev identity only; under an identity provider (--jwks-url, --oidc-discovery-url) serve your own certificate with --tls-cert and --tls-key.',
+    );
+  }
+  // Kept as a file even on PostgreSQL: clients trust a file (NODE_EXTRA_CA_CERTS), on the machine that runs them.
+  return { folder: settings.memory ? undefined : resolve(settings.data, TLS_FOLDER) };
+}
+
+/** Applications sign in at the dev identity's own endpoints, which a server under an identity provider does not serve. */
+function appsSetting(settings: ServeSettings, identity: IdentityMode): string | undefined {
+  if (settings.apps !== undefined && identity.kind === 'provider') {
+    throw new ConfigError('--apps (GRAPH_LRO_APPS) registers applications with the dev identity; under an identity provider, register them there.');
+  }
+  return settings.apps;
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined) {

@@ -7,6 +7,8 @@ import { formatIsoDuration } from './emulator/iso-duration.js';
 import { PASSWORD_RESET_DEFAULTS, type PasswordResetOptions } from './operations/password-reset.js';
 import type { Store } from './operations/ports/store.js';
 import { DASHBOARD_PATH } from './routes/dashboard.js';
+import { SERVER_HOSTS, SERVER_IPS } from './tls/certificates.js';
+import type { LocalCa } from './tls/local-ca.js';
 import { DEV_TENANT_ID, DEV_USER_PRINCIPAL_NAME, ensureUser } from './users/seed-users.js';
 
 /** Who the dashboard link printed at start signs in as. */
@@ -21,6 +23,8 @@ export interface Banner {
   readonly where: string;
   /** Every emulator feature that is on, as {@link emulatorFeatures} names them. */
   readonly features: readonly string[];
+  /** With `--https`: the local CA a client must trust. */
+  readonly localCa?: LocalCa;
 }
 
 /** What every start prints: where it serves, what it is bound to, who vouches for callers, what of the emulator is on. */
@@ -30,6 +34,7 @@ export function startBanner(banner: Banner, identity: string): string {
     `graph-lro is serving ${banner.address}/v1.0 and ${banner.address}/beta (${banner.where})`,
     `Listening on ${banner.bound.map(describeBound).join(', ')}`,
     `Identity: ${identity}`,
+    ...(banner.localCa ? localCaLines(banner.localCa) : []),
     `Emulator features on: ${banner.features.length > 0 ? banner.features.join('; ') : 'none'}`,
     '',
   ].join('\n');
@@ -50,13 +55,36 @@ export async function devBanner(banner: Banner, store: Store, authority: DevAuth
     jwt,
     '',
     'Try:',
-    `  curl -s -X POST ${address}/v1.0/me/authentication/operations -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'`,
+    `  curl -s${curlTrust(banner.localCa)} -X POST ${address}/v1.0/me/authentication/operations -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'`,
     '',
     // In the fragment, which browsers never send: the token reaches neither a server nor a log.
     `The admin dashboard, signed in as ${admin.userPrincipalName} with ${ADMIN_PERMISSION} (valid 24 h):`,
     `  ${address}${DASHBOARD_PATH}#token=${adminJwt}`,
     '',
   ].join('\n');
+}
+
+/**
+ * How to trust the local CA: the line to paste, quoted for a shell, which Node reads only as it starts. A CA
+ * in memory has no file to point at, so its certificate is printed: it is public, and its key is not kept.
+ */
+function localCaLines(ca: LocalCa): string[] {
+  const names = [...SERVER_HOSTS, ...SERVER_IPS];
+  const certificate = `HTTPS: a certificate for ${names.slice(0, -1).join(', ')} and ${names.at(-1)}, signed by`;
+  if (ca.caFile === undefined) {
+    return [`${certificate} a local CA kept in memory (--memory). To trust it, save this as ca.pem and set NODE_EXTRA_CA_CERTS=ca.pem:`, ca.caCertificate.trimEnd()];
+  }
+  const made = ca.made ? ', made now: no client trusts it yet' : '';
+  return [`${certificate} the local CA ${ca.caFile}${made}. Node.js clients trust it with:`, `  export NODE_EXTRA_CA_CERTS=${shellQuoted(ca.caFile)}`];
+}
+
+/** curl trusts the local CA by its file: the kept one, or the one the banner asked to save. */
+function curlTrust(ca: LocalCa | undefined): string {
+  return ca === undefined ? '' : ` --cacert ${ca.caFile === undefined ? 'ca.pem' : shellQuoted(ca.caFile)}`;
+}
+
+function shellQuoted(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** `0.0.0.0:8080 (every IPv4 interface)`, `[::1]:5050 (loopback)`: an operator sees how far the port reaches. */

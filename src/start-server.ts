@@ -9,8 +9,11 @@ import { ConfigError } from './config.js';
 import { readSeedFile } from './emulator/seed-file.js';
 import { TICKS_PER_SECOND } from './operations/date-time-offset.js';
 import type { Store } from './operations/ports/store.js';
+import type { NamedUser } from './operations/ports/user-directory.js';
 import type { ProviderConfig, ServeConfig, StoreConfig } from './serve-options.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { readAppsFile, Registrations, usersFilePasswords, type ApplicationEntry, type PasswordEntry } from './sign-in/registrations.js';
+import { LocalCaError, openLocalCa, type LocalCa } from './tls/local-ca.js';
 import { seedUsers } from './users/seed-users.js';
 
 const DATABASE_FILE = 'graph-lro.db';
@@ -26,6 +29,8 @@ export interface StartedServer {
   readonly store: Store;
   /** Under dev identity only: under a provider no key is made or read. */
   readonly authority?: DevAuthority;
+  /** With `--https`: the local CA whose certificate it serves. */
+  readonly localCa?: LocalCa;
   /** The URL `listen` answered: one a client on this machine can call, without a trailing slash. */
   readonly address: string;
   /** Where the data lives, e.g. `data in /srv/graph-lro`, for the start banner. */
@@ -39,17 +44,28 @@ export interface StartedServer {
  * seeded, the app built and listening. What `graph-lro serve` and `startGraphLro` both run; neither the
  * banner nor signals are this function's. A start that fails closes whatever it had opened.
  */
-export async function startServer(config: ServeConfig, overrides: { readonly logLevel?: string | false } = {}): Promise<StartedServer> {
+export async function startServer(config: ServeConfig, overrides: StartOverrides = {}): Promise<StartedServer> {
   // Checked before anything is written: a misconfigured provider leaves no store behind.
   const remoteVerifier = config.provider ? await productionVerifier(config.provider) : undefined;
   const seed = config.seedFile === undefined ? undefined : await readSeedFile(config.seedFile);
+  const localCa = config.localCa ? await openLocalCaOrRefuse(config.localCa.folder) : undefined;
+  const apps = config.appsFile === undefined ? [] : await readAppsFile(config.appsFile);
   const { store, where } = await openStore(config.store);
   let app: FastifyInstance | undefined;
   try {
     if (seed) await store.admin.replace(seed.operations, seed.users);
-    if (config.usersFile) await seedUsers(store.users, config.usersFile);
+    const seeded = config.usersFile ? await seedUsers(store.users, config.usersFile) : [];
+    const given = overrides.registrations;
+    for (const user of given?.users ?? []) await store.users.upsert(user);
     // The dev signing key is neither made nor read under a provider: nobody can sign a token this server takes.
     const authority = config.identity.kind === 'dev' ? await openDevAuthority({ secrets: store.secrets }) : undefined;
+    // Later sources win for the same app or user: the seed, then the files, then the package API's options.
+    const registrations =
+      authority &&
+      (await Registrations.of(
+        [...(seed?.applications ?? []), ...apps, ...(given?.applications ?? [])],
+        [...(seed?.passwords ?? []), ...usersFilePasswords(seeded), ...(given?.passwords ?? [])],
+      ));
     const verifier: TokenVerifier = authority?.verifier ?? remoteVerifier!;
     app = await buildApp({
       store,
@@ -58,7 +74,7 @@ export async function startServer(config: ServeConfig, overrides: { readonly log
       limits: config.limits,
       logLevel: overrides.logLevel ?? config.logLevel,
       trustProxy: config.trustProxy,
-      tls: config.tls,
+      tls: localCa ? { cert: localCa.server.certificate, key: localCa.server.key } : config.tls,
       retention: { retention: BigInt(config.retentionSeconds) * TICKS_PER_SECOND, intervalMs: RETENTION_CHECK_MS },
       throttling: config.throttling,
       overload: config.overload,
@@ -66,6 +82,7 @@ export async function startServer(config: ServeConfig, overrides: { readonly log
       faults: config.faults,
       emulatorClock: config.emulatorClock,
       emulatorState: config.emulatorState ? { seed } : undefined,
+      signIn: authority && registrations ? { registrations, issuer: authority } : undefined,
     });
     const address = await app.listen({ port: config.port, host: config.host });
     if (config.identity.kind === 'dev' && config.identity.onNetwork) app.log.warn({ bound: app.addresses() }, DEV_IDENTITY_ON_NETWORK);
@@ -77,6 +94,7 @@ export async function startServer(config: ServeConfig, overrides: { readonly log
       app,
       store,
       authority,
+      localCa,
       address,
       where,
       async close() {
@@ -88,6 +106,26 @@ export async function startServer(config: ServeConfig, overrides: { readonly log
     await app?.close();
     await store.close();
     throw error;
+  }
+}
+
+/** What a start in this process may add to the configuration: the package API's own. */
+export interface StartOverrides {
+  readonly logLevel?: string | false;
+  /** `startGraphLro({ users, applications })`: users for the directory, their passwords, and applications. */
+  readonly registrations?: {
+    readonly users: readonly NamedUser[];
+    readonly passwords: readonly PasswordEntry[];
+    readonly applications: readonly ApplicationEntry[];
+  };
+}
+
+/** A local CA that cannot be used ends the start as a bad flag does: one line naming the file (exit 2). */
+async function openLocalCaOrRefuse(folder: string | undefined): Promise<LocalCa> {
+  try {
+    return await openLocalCa(folder);
+  } catch (error) {
+    throw error instanceof LocalCaError ? new ConfigError(error.message) : error;
   }
 }
 

@@ -2,6 +2,7 @@ import { cursorAfter } from '../operations/overview.js';
 import type { ListedOperation, OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
 import type { Store } from '../operations/ports/store.js';
 import type { DirectoryUser } from '../operations/ports/user-directory.js';
+import { applicationJson, Registrations, type ApplicationEntry, type PasswordEntry } from '../sign-in/registrations.js';
 import { resetScriptJson, type ResetScript } from './reset-script.js';
 import { ResetScripts } from './reset-scripts.js';
 import { operationStateJson, parseState, userJson } from './state.js';
@@ -9,8 +10,12 @@ import { operationStateJson, parseState, userJson } from './state.js';
 /** Rows read per statement while exporting, so an export never holds the whole table in memory. */
 const EXPORT_PAGE = 1_000;
 
-/** What a reset returns to: a `--seed` file, its scripts included when it has any. */
-export type EmulatorSeed = StoreState & { readonly scripts?: readonly ResetScript[] };
+/** What a reset returns to: a `--seed` file, its scripts and registrations included when it has any. */
+export type EmulatorSeed = StoreState & {
+  readonly scripts?: readonly ResetScript[];
+  readonly applications?: readonly ApplicationEntry[];
+  readonly passwords?: readonly PasswordEntry[];
+};
 
 export interface EmulatorStateOptions {
   /** What a reset returns to (the `--seed` file), beyond an empty set of operations and an empty queue. */
@@ -21,6 +26,8 @@ export interface EmulatorStateOptions {
   readonly replaced?: () => void;
   /** Runs once an import has replaced the users: what the process remembers of the old ones goes. */
   readonly usersReplaced?: () => void;
+  /** Who may sign in (dev identity's sign-in endpoints): exported, imported, and the seed's back at a reset. */
+  readonly registrations?: Registrations;
 }
 
 /**
@@ -47,6 +54,7 @@ export class EmulatorState {
     for (const user of seed?.users ?? []) await this.store.users.upsert(user);
     await this.#replace(seed?.operations ?? []);
     this.scripts.replace(seed?.scripts);
+    await this.options.registrations?.add(seed?.applications ?? [], seed?.passwords);
   }
 
   /**
@@ -56,15 +64,18 @@ export class EmulatorState {
    */
   async *exportState(): AsyncGenerator<string> {
     const { admin } = this.store;
+    const registrations = this.options.registrations;
     yield '{"users":[';
-    yield* commaSeparated(pages<DirectoryUser>((after) => admin.listUsers(after, EXPORT_PAGE)), (user) => JSON.stringify(userJson(user)));
+    yield* commaSeparated(pages<DirectoryUser>((after) => admin.listUsers(after, EXPORT_PAGE)), (user) =>
+      JSON.stringify(userJson(user, registrations?.passwordHash(user.tenantId, user.id))),
+    );
     yield '],"operations":[';
     const operations = pages<ListedOperation>((after) => admin.list({ limit: EXPORT_PAGE, ...(after && { after: cursorAfter(after) }) }));
     yield* commaSeparated(operations, (row) => JSON.stringify(operationStateJson(row)));
     yield `],"scripts":[${this.scripts
       .list()
       .map((script) => JSON.stringify(resetScriptJson(script)))
-      .join(',')}]}`;
+      .join(',')}],"applications":[${(registrations?.applications() ?? []).map((application) => JSON.stringify(applicationJson(application))).join(',')}]}`;
   }
 
   /**
@@ -73,8 +84,11 @@ export class EmulatorState {
    */
   async importState(document: unknown): Promise<void> {
     const state = parseState(document);
+    // Hashed first: a password that cannot be hashed leaves everything as it was.
+    const registrations = this.options.registrations && (await Registrations.of(state.applications, state.passwords));
     await this.#replace(state.operations, state.users);
     this.scripts.replace(state.scripts);
+    if (registrations) this.options.registrations!.adopt(registrations);
     this.options.usersReplaced?.();
   }
 

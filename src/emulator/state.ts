@@ -6,21 +6,26 @@ import { isStorable, readOperationInput } from '../operations/operation-input.js
 import type { OwnedOperation, StoreState } from '../operations/ports/admin-store.js';
 import type { DirectoryUser } from '../operations/ports/user-directory.js';
 import { isTerminal } from '../operations/status.js';
+import { applicationFields, readApplication, readPassword, refuseRepeatedClients, RegistrationError, type ApplicationEntry, type PasswordEntry } from '../sign-in/registrations.js';
 import { isGuid, isUserPrincipalName } from '../users/object-id.js';
 import { readResetScript, ScriptError, type ResetScript } from './reset-script.js';
 import { MAX_QUEUED_SCRIPTS } from './reset-scripts.js';
 
 /**
  * The emulator's one state format, for a `--seed` file, `GET /admin/state` (export) and `PUT /admin/state`
- * (import): `{"users": [...], "operations": [...], "scripts": [...]}`, dates as DateTimeOffsets, scripts
- * as `reset-script.ts` reads them. What an export writes an import reads back unchanged; on input the
- * service's own fields (`version`, `finishedAt`, `schedule`, a script's `id`) may be left out, and so may
- * `scripts` (states written before it existed): an empty queue.
+ * (import): `{"users": [...], "operations": [...], "scripts": [...], "applications": [...]}`, dates as
+ * DateTimeOffsets, scripts as `reset-script.ts` reads them, applications as an apps file holds them. What an
+ * export writes an import reads back unchanged; on input the service's own fields (`version`, `finishedAt`,
+ * `schedule`, a script's `id`) may be left out, and so may `scripts` and `applications` (states written
+ * before they existed): none. Secrets are written as hashes (`clientSecretHash`, a user's `passwordHash`);
+ * an import takes either a hash or the plain value (`clientSecret`, `password`).
  */
 
-/** A whole state: the store's data and the queue of scripted password resets. */
+/** A whole state: the store's data, the queue of scripted password resets, and who may sign in. */
 export interface EmulatorSnapshot extends StoreState {
   readonly scripts: readonly ResetScript[];
+  readonly applications: readonly ApplicationEntry[];
+  readonly passwords: readonly PasswordEntry[];
 }
 
 /**
@@ -39,7 +44,7 @@ export class StateError extends DomainError {
 }
 /** As long as a path segment may be on Graph's routes. */
 const MAX_ID_LENGTH = 512;
-const USER_FIELDS = ['tenantId', 'id', 'userPrincipalName'];
+const USER_FIELDS = ['tenantId', 'id', 'userPrincipalName', 'password', 'passwordHash'];
 const OPERATION_FIELDS = [
   'tenantId',
   'userId',
@@ -58,8 +63,9 @@ const SCHEDULE_FIELDS = ['runAt', 'runningStatusDetail', 'finishAt', 'outcome', 
 
 /** Validates a whole state document; throws a {@link StateError} at the first bad value. */
 export function parseState(document: unknown): EmulatorSnapshot {
-  const root = object(document, '(the document)', ['users', 'operations', 'scripts']);
-  const users = list(root.users, 'users').map((entry, i) => readUser(entry, `users[${i}]`));
+  const root = object(document, '(the document)', ['users', 'operations', 'scripts', 'applications']);
+  const userEntries = list(root.users, 'users').map((entry, i) => readUser(entry, `users[${i}]`));
+  const users = userEntries.map(({ user }) => user);
   const operations = list(root.operations, 'operations').map((entry, i) => readOperation(entry, `operations[${i}]`));
   refuseDuplicates(users, 'users', (u) => [
     `${u.tenantId}/${u.id}`,
@@ -68,7 +74,26 @@ export function parseState(document: unknown): EmulatorSnapshot {
   refuseDuplicates(operations, 'operations', ({ owner, operation }) => [`${owner.tenantId}/${owner.userId}/${operation.id}`]);
   const scripts = readScripts(root.scripts);
   refuseDuplicates(scripts, 'scripts', (script) => [script.id]);
-  return { users, operations, scripts };
+  const applications = registration(() => readApplications(root.applications));
+  const passwords = userEntries.flatMap(({ password }) => (password === undefined ? [] : [password]));
+  return { users, operations, scripts, applications, passwords };
+}
+
+/** Applications of a state: each names its tenant, as every owner in a state does. */
+function readApplications(value: unknown): ApplicationEntry[] {
+  const entries = list(value, 'applications').map((entry, i) => readApplication(applicationFields(entry, `applications[${i}]`), `applications[${i}]`, null));
+  refuseRepeatedClients(entries, 'applications');
+  return entries;
+}
+
+/** The sign-in rules' own validation, its errors as the state format's. */
+function registration<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RegistrationError) throw new StateError(error.path, error.detail);
+    throw error;
+  }
 }
 
 /** The queue, in order, as many as it takes; a script without an id gets a new one. */
@@ -85,8 +110,9 @@ function readScripts(value: unknown): ResetScript[] {
   });
 }
 
-export function userJson(user: DirectoryUser) {
-  return { tenantId: user.tenantId, id: user.id, userPrincipalName: user.userPrincipalName };
+/** A user as the state format writes it; with the hash of its password when it has one. */
+export function userJson(user: DirectoryUser, passwordHash?: string) {
+  return { tenantId: user.tenantId, id: user.id, userPrincipalName: user.userPrincipalName, ...(passwordHash !== undefined && { passwordHash }) };
 }
 
 export function operationStateJson({ owner, operation: op }: OwnedOperation) {
@@ -115,10 +141,12 @@ export function operationStateJson({ owner, operation: op }: OwnedOperation) {
   };
 }
 
-function readUser(entry: unknown, path: string): DirectoryUser {
+function readUser(entry: unknown, path: string): { user: DirectoryUser; password?: PasswordEntry } {
   const fields = object(entry, path, USER_FIELDS);
   const userPrincipalName = upn(fields.userPrincipalName, `${path}.userPrincipalName`);
-  return { tenantId: tenantOf(fields, path), id: guid(fields.id, `${path}.id`), userPrincipalName };
+  const user = { tenantId: tenantOf(fields, path), id: guid(fields.id, `${path}.id`), userPrincipalName };
+  const secret = registration(() => readPassword(fields.password, fields.passwordHash, `${path}.password`));
+  return { user, ...(secret !== undefined && { password: { tenantId: user.tenantId, userId: user.id, secret } }) };
 }
 
 /** `null` for a user whose UPN moved to another user (a rename): an export writes such users so. */

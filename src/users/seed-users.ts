@@ -28,26 +28,44 @@ export async function ensureUser(directory: UserDirectory, tenantId: string, use
   return user;
 }
 
-/** Reads a users file (`[{"id","userPrincipalName","tenantId"?}]`) into the directory; a bad file is {@link InvalidInput}. */
-export async function seedUsers(directory: UserDirectory, file: string): Promise<number> {
+/** A user of a users file, with the sign-in fields it may carry (`password`, `passwordHash`), for the sign-in rules to read. */
+export interface SeedUser {
+  readonly user: NamedUser;
+  readonly password: unknown;
+  readonly passwordHash: unknown;
+  /** Where it stands in the file (`users.json[2]`), for messages. */
+  readonly path: string;
+}
+
+/**
+ * Reads a users file (`[{"id","userPrincipalName","tenantId"?,"password"?}]`) into the directory and answers
+ * its entries; a bad file is {@link InvalidInput}. Passwords are not this module's: the sign-in rules hash
+ * and keep them (`sign-in/registrations.ts`).
+ */
+export async function seedUsers(directory: UserDirectory, file: string): Promise<SeedUser[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new InvalidInput(`Cannot read the users file ${file}: ${(error as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw new InvalidInput(`The users file ${file} must hold a JSON array of users.`);
-  const users = parsed.map((entry, i) => seedUser(entry, `${file}[${i}]`));
-  for (const user of users) await directory.upsert(user);
-  return users.length;
+  const users = readSeedUsers(parsed, file);
+  for (const { user } of users) await directory.upsert(user);
+  return users;
 }
 
-function seedUser(entry: unknown, where: string): NamedUser {
-  const { id, userPrincipalName, tenantId = DEV_TENANT_ID } = (entry ?? {}) as Record<string, unknown>;
+/** The users of a users file's array (or of the package API's `users` option), `where` naming it in messages. */
+export function readSeedUsers(value: unknown, where: string): SeedUser[] {
+  if (!Array.isArray(value)) throw new InvalidInput(`The users file ${where} must hold a JSON array of users.`);
+  return value.map((entry, i) => seedUser(entry, `${where}[${i}]`));
+}
+
+function seedUser(entry: unknown, where: string): SeedUser {
+  const { id, userPrincipalName, tenantId = DEV_TENANT_ID, password, passwordHash } = (entry ?? {}) as Record<string, unknown>;
   if (typeof id !== 'string' || !isGuid(id)) throw new InvalidInput(`${where}: "id" must be a GUID.`);
   if (typeof userPrincipalName !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(userPrincipalName)) {
     throw new InvalidInput(`${where}: "userPrincipalName" must look like name@domain.`);
   }
   if (typeof tenantId !== 'string' || !isGuid(tenantId)) throw new InvalidInput(`${where}: "tenantId" must be a GUID.`);
-  return { tenantId: tenantId.toLowerCase(), id: id.toLowerCase(), userPrincipalName };
+  return { user: { tenantId: tenantId.toLowerCase(), id: id.toLowerCase(), userPrincipalName }, password, passwordHash, path: where };
 }

@@ -102,30 +102,31 @@ describe('dev authority', () => {
       assert.match(String(claims['oid']), /^[0-9a-f-]{36}$/);
     });
 
-    it('gives tokens the header and claims of an Entra v2.0 token for Graph, valid for 24 hours', async () => {
+    it('gives tokens the header and claims of an Entra v1.0 access token for Graph, valid for 24 hours', async () => {
       const now = nowSeconds();
       const token = await authority.mint({ tenantId: TENANT, user: USER, now });
       const header = decodeProtectedHeader(token);
       assert.deepEqual(header, { alg: 'ES256', kid: authority.jwks().keys[0]?.kid, typ: 'JWT' });
       const claims = decodeJwt(token);
-      assert.equal(claims.iss, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+      assert.equal(claims.iss, `https://sts.windows.net/${TENANT}/`);
       assert.equal(claims.aud, 'https://graph.microsoft.com');
       assert.equal(claims['tid'], TENANT);
-      assert.equal(claims['azp'], DEV_APP_ID);
+      assert.equal(claims['azp'], undefined, 'v1.0 tokens name the app in appid only');
       assert.equal(claims['appid'], DEV_APP_ID);
-      assert.equal(claims['ver'], '2.0');
+      assert.equal(claims['appidacr'], '0');
+      assert.equal(claims['ver'], '1.0');
+      assert.equal(claims['idtyp'], 'user');
       assert.equal(claims['scp'], ALL_DELEGATED_SCOPES.join(' '));
       assert.equal(claims['upn'], USER.userPrincipalName);
-      assert.equal(claims['preferred_username'], USER.userPrincipalName);
+      assert.equal(claims['unique_name'], USER.userPrincipalName);
       assert.equal(claims.iat, now);
       assert.equal(claims.nbf, now);
       assert.equal(claims.exp, now + 24 * 60 * 60);
-      assert.notEqual(claims.jti, decodeJwt(await authority.mint({ tenantId: TENANT, user: USER, now })).jti);
+      assert.notEqual(claims['uti'], decodeJwt(await authority.mint({ tenantId: TENANT, user: USER, now }))['uti']);
     });
 
     it('refuses to mint tokens that could not verify', async () => {
       await assert.rejects(authority.mint({ tenantId: TENANT }), RangeError);
-      await assert.rejects(authority.mint({ tenantId: TENANT, roles: [] }), RangeError);
       await assert.rejects(authority.mint({ tenantId: TENANT, user: USER, scopes: [] }), RangeError);
       await assert.rejects(authority.mint({ tenantId: TENANT, user: USER, lifetimeSeconds: 0 }), RangeError);
     });
@@ -230,12 +231,24 @@ describe('dev authority', () => {
     it('rejects a token of another issuer', async () => {
       const claims = await delegatedClaims();
       await rejects(await signWithDevKey({ ...claims, iss: 'https://evil.example/' }), 'Access token validation failure. Invalid issuer.');
-      await rejects(await signWithDevKey({ ...claims, iss: `https://sts.windows.net/${TENANT}/` }), 'Access token validation failure. Invalid issuer.');
+      await rejects(await signWithDevKey({ ...claims, iss: `https://sts.windows.net/${TENANT}` }), 'Access token validation failure. Invalid issuer.');
+    });
+
+    it('accepts the v2.0 issuer of the tokens it signed before it spoke v1.0', async () => {
+      const claims = await delegatedClaims();
+      const earlier = await signWithDevKey({ ...claims, iss: `https://login.microsoftonline.com/${TENANT}/v2.0` });
+      assert.equal((await authority.verifier.verify(earlier)).tenantId, TENANT);
+    });
+
+    it('an app granted no role: a token the verifier reads as an app with no roles', async () => {
+      const principal = await authority.verifier.verify(await authority.mint({ tenantId: TENANT, roles: [] }));
+      assert.equal(principal.kind, 'application');
+      assert.equal(principal.kind === 'application' && principal.roles.size, 0);
     });
 
     it('rejects a token whose issuer names another tenant than its tid', async () => {
       const claims = await delegatedClaims();
-      const mismatched = { ...claims, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` };
+      const mismatched = { ...claims, iss: `https://sts.windows.net/${OTHER_TENANT}/` };
       await rejects(await signWithDevKey(mismatched), 'Access token validation failure. Invalid issuer.');
     });
 

@@ -71,3 +71,34 @@ describe('export and import through the admin API: a renamed user keeps its row'
     assert.deepEqual(await h.store.users.findById(DEV_TENANT_ID, ADELE_ID), { tenantId: DEV_TENANT_ID, id: ADELE_ID, userPrincipalName: null });
   });
 });
+
+describe('state format: who may sign in', () => {
+  const CLIENT = '1a1a1a1a-2b2b-4c3c-8d4d-0000000000c1';
+  const user = { tenantId: DEV_TENANT_ID, id: ADELE_ID, userPrincipalName: 'adele@contoso.com' };
+
+  it('reads applications and users\' passwords, plain or hashed, beside the users themselves', () => {
+    const hash = `scrypt$16384$8$1$${'a'.repeat(22)}$${'b'.repeat(43)}`;
+    const state = parseState({
+      users: [{ ...user, password: 'pw' }, { tenantId: DEV_TENANT_ID, id: OTHER_ID, userPrincipalName: 'bob@contoso.com', passwordHash: hash }],
+      applications: [{ clientId: CLIENT, tenantId: DEV_TENANT_ID, clientSecretHash: hash, roles: ['UserAuthenticationMethod.Read.All'] }],
+    });
+    assert.deepEqual(state.users[0], user, 'the directory gets no password');
+    assert.deepEqual(state.passwords, [
+      { tenantId: DEV_TENANT_ID, userId: ADELE_ID, secret: { plain: 'pw' } },
+      { tenantId: DEV_TENANT_ID, userId: OTHER_ID, secret: { hash } },
+    ]);
+    assert.deepEqual(state.applications[0]?.secret, { hash });
+    assert.deepEqual(parseState({}).applications, [], 'left out: none');
+  });
+
+  for (const [what, document, path] of [
+    ['an application without its tenant', { applications: [{ clientId: CLIENT }] }, 'applications[0].tenantId'],
+    ['one client id twice', { applications: [{ clientId: CLIENT, tenantId: DEV_TENANT_ID }, { clientId: CLIENT, tenantId: DEV_TENANT_ID }] }, 'applications[1].clientId'],
+    ['a password and its hash', { users: [{ ...user, password: 'a', passwordHash: 'b' }] }, 'users[0].password'],
+    ['a hash that is none', { users: [{ ...user, passwordHash: 'plain' }] }, 'users[0].passwordHash'],
+  ] as const) {
+    it(`refuses ${what}`, () => {
+      assert.throws(() => parseState(document), (error) => error instanceof StateError && error.path === path);
+    });
+  }
+});

@@ -192,8 +192,9 @@ describe('admin: reset, export and import', () => {
     const token = (await env.h.user('exporter@contoso.com')).token;
     const created = await env.call('POST', OPERATIONS, { status: 'failed', statusDetail: 'no' }, token);
     const state = await exported();
-    assert.deepEqual(Object.keys(state), ['users', 'operations', 'scripts']);
+    assert.deepEqual(Object.keys(state), ['users', 'operations', 'scripts', 'applications']);
     assert.deepEqual(state.scripts, [], 'no script queued');
+    assert.deepEqual(state.applications, [], 'no application registered');
     assert.ok(state.users.some((u: { userPrincipalName: string }) => u.userPrincipalName === 'seeded@contoso.com'));
     assert.deepEqual(state.operations[0], {
       tenantId: DEV_TENANT_ID,
