@@ -197,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       new EmulatorClock(adjustableClock, options.store, async () => {
         await catchUp();
         statistics.invalidate();
+        await options.store.changes.signalAll(); // a waiting request's next step may have come due
       }),
     // A reset or an import replaces the data: the figures go with it, and the users this process wrote may be gone.
     state:
@@ -204,7 +205,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       new EmulatorState(options.store, {
         seed: options.emulatorState.seed,
         scripts,
-        replaced: () => statistics.invalidate(),
+        replaced: async () => {
+          statistics.invalidate();
+          await options.store.changes.signalAll(); // every waiting request's operation may be gone or changed
+        },
         usersReplaced: () => users.forget(),
         registrations: options.signIn?.registrations,
       }),

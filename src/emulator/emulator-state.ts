@@ -23,7 +23,7 @@ export interface EmulatorStateOptions {
   /** The queue of scripted password resets the resets take from; a queue of the seed's scripts when absent. */
   readonly scripts?: ResetScripts;
   /** Runs once a reset or an import has replaced the data: what was computed from the old data goes. */
-  readonly replaced?: () => void;
+  readonly replaced?: () => void | Promise<void>;
   /** Runs once an import has replaced the users: what the process remembers of the old ones goes. */
   readonly usersReplaced?: () => void;
   /** Who may sign in (dev identity's sign-in endpoints): exported, imported, and the seed's back at a reset. */
@@ -94,7 +94,7 @@ export class EmulatorState {
 
   async #replace(operations: readonly OwnedOperation[], users?: readonly DirectoryUser[]): Promise<void> {
     await this.store.admin.replace(operations, users); // all or nothing: a failed one changed nothing
-    this.options.replaced?.();
+    await this.options.replaced?.();
   }
 }
 

@@ -92,7 +92,7 @@ export class OperationService {
       while (watch && current.version === seen.version && !isTerminal(current.status) && !abort?.aborted) {
         const remaining = deadline - performance.now();
         if (remaining <= 0) break;
-        await untilSignalled(watch.changed(), Math.min(remaining, RECHECK_MS, this.#msUntilNextStep(current)), abort);
+        await untilSignalled(watch.changed(), Math.min(remaining, this.#msUntilNextStep(current)), abort);
         current = await this.get(owner, seen.id);
       }
       return current;
@@ -158,16 +158,11 @@ export class OperationService {
   }
 }
 
-/**
- * While waiting, the operation is read again at least this often whatever the change feed says: this
- * bounds what a lost notification, or a controllable clock moved past a scheduled step, can delay an answer.
- */
-const RECHECK_MS = 5_000;
-
-/** Without a feed, waiting falls back to re-reading every {@link RECHECK_MS} and at scheduled steps. */
+/** Without a feed, a wait ends at the operation's next scheduled step or at its deadline, re-reading then. */
 const NO_CHANGE_FEED: ChangeFeed = {
   watch: async () => ({ changed: () => new Promise<void>(() => {}), close: async () => {} }),
   releaseAll: () => {},
+  signalAll: async () => {},
   watching: () => 0,
 };
 

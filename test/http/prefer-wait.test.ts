@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { emulatorServices } from '../../src/app.js';
+import { TICKS_PER_SECOND } from '../../src/operations/date-time-offset.js';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/operations/ports/store.js';
+import pg from 'pg';
 import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
 import { describePostgres, openFreshPostgresStore, POSTGRES_TEST_URL, type FreshPostgresStore } from '../support/postgres.js';
+import { until } from '../support/until.js';
 
 /**
  * A waiting request that does not end at the change fails by this bound instead of passing late: it is
  * below the periodic re-read (5 s) that would otherwise end it with the right answer anyway.
  */
 const BOUND = { timeout: 4_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The store, with a way to learn when a request has started watching: a change made after that must
@@ -29,6 +34,7 @@ function observed(store: Store): { store: Store; nextWatch: () => Promise<void> 
       },
       releaseAll: () => store.changes.releaseAll(),
       watching: () => store.changes.watching(),
+      signalAll: () => store.changes.signalAll(),
     },
   };
   return { store: wrapped, nextWatch: () => new Promise<void>((resolve) => (notify = resolve)) };
@@ -161,8 +167,18 @@ function preferWaitSuite(name: string, start: () => Promise<Instances>): void {
       assert.equal(list.headers['preference-applied'], undefined, 'a listing does not wait');
     });
 
-    // Steps at 0.3 s (running) and 0.6 s (succeeded): without a timer for them, the waits would last until the
-    // periodic re-read (5 s) and exceed this bound.
+    it('an emulator reset, on any instance, ends the wait at once: the operation is gone', BOUND, async () => {
+      const { url } = await create();
+      const watching = instances.nextWatch();
+      const waiting = waitingGet(url, 'wait=30');
+      await watching;
+      await sleep(100); // past its first read: only a signal can end the wait now
+      await emulatorServices(instances.writer.app).state!.reset();
+      assert.equal((await waiting).statusCode, 404);
+    });
+
+    // Steps at 0.3 s (running) and 0.6 s (succeeded): without a timer for them, the waits would last until
+    // --max-wait (30 s) and exceed this bound.
     it('a scheduled step ends the wait when it is due (a password reset running, then finishing)', BOUND, async () => {
       const helpdesk = await instances.writer.user('helpdesk@contoso.com', { scopes: ['UserAuthenticationMethod.ReadWrite.All'] });
       const target = await instances.writer.user('forgetful@contoso.com');
@@ -185,7 +201,7 @@ function preferWaitSuite(name: string, start: () => Promise<Instances>): void {
 }
 
 /** Waits end at the first of a change and --max-wait: the tests that wait for a change need a long one. */
-const WAITING = { limits: { maxWaitSeconds: 30 }, passwordReset: { durationTicks: 6_000_000n } } as const;
+const WAITING = { limits: { maxWaitSeconds: 30 }, passwordReset: { durationTicks: 6_000_000n }, emulatorState: {} } as const;
 const CAPPED = { limits: { maxWaitSeconds: 1 } } as const;
 
 preferWaitSuite('sqlite, one instance', async () => {
@@ -222,6 +238,59 @@ await describePostgres('Prefer: wait across two instances on PostgreSQL', () => 
         await reader.close();
       },
     };
+  });
+});
+
+await describePostgres('Prefer: wait when the listening connection is lost (PostgreSQL)', () => {
+  it('opens it again within a second while requests wait, so a later change still reaches them at once', { timeout: 8_000 }, async () => {
+    const writerStore = await openFreshPostgresStore();
+    const name = `graph-lro-test-${process.pid}-${Date.now()}`;
+    const { store, nextWatch } = observed(await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema: writerStore.schema, applicationName: name }));
+    const reader = await startHarness({ store, ...WAITING });
+    const writer = await startHarness({ store: writerStore, ...WAITING });
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
+    try {
+      const { token } = await writer.user('waiter@contoso.com');
+      const url = `${OPERATIONS}/${(await writer.request(token, { method: 'POST', url: OPERATIONS, payload: {} })).json.id}`;
+      const watching = nextWatch();
+      const waiting = reader.request(token, { method: 'GET', url, headers: { prefer: 'wait=30' } });
+      await watching;
+      await sleep(100);
+      const listener = (query: string) => admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE $2', [`${name}/listener`, query]);
+      const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${name}/listener`]);
+      assert.equal(killed.rowCount, 1, "the reader's listening connection");
+      await until('a new listening connection', () => listener('LISTEN %'), (result) => result.rowCount === 1, { timeoutMs: 3_000 });
+      await writer.request(token, { method: 'PATCH', url, payload: { statusDetail: 'after the gap' } });
+      assert.equal((await waiting).json.statusDetail, 'after the gap');
+    } finally {
+      await admin.end();
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('Prefer: wait and the emulator clock', () => {
+  it('a jump of the clock past a scheduled step ends the wait at once', BOUND, async () => {
+    const { store, nextWatch } = observed(openSqliteStore({ path: ':memory:' }));
+    const hour = 3600n * TICKS_PER_SECOND;
+    const h = await startHarness({ store, limits: { maxWaitSeconds: 30 }, passwordReset: { durationTicks: hour }, emulatorClock: true });
+    try {
+      const helpdesk = await h.user('helpdesk@contoso.com', { scopes: ['UserAuthenticationMethod.ReadWrite.All'] });
+      const target = await h.user('patient@contoso.com');
+      const url = `/v1.0/users/${target.user.id}/authentication/methods/${PASSWORD_METHOD_ID}/resetPassword`;
+      const started = await h.request(helpdesk.token, { method: 'POST', url, payload: {} });
+      const location = new URL(String(started.headers.location));
+      const watching = nextWatch();
+      const waiting = h.request(helpdesk.token, { method: 'GET', url: `${location.pathname}${location.search}`, headers: { prefer: 'wait=30' } });
+      await watching;
+      await sleep(100); // past its first read: only a signal can end the wait now
+      await emulatorServices(h.app).clock!.advanceBy(hour); // the reset's whole hour, without waiting it
+      assert.equal((await waiting).json.status, 'succeeded');
+    } finally {
+      await h.close();
+    }
   });
 });
 

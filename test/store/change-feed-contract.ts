@@ -136,6 +136,49 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       });
     }
 
+    it('watching() counts the watches open in this process', BOUND, async () => {
+      const [first, second] = [operation(), operation()];
+      for (const op of [first, second]) await store.operations.insert(owner, op);
+      const before = store.changes.watching();
+      const a = (await store.changes.watch(owner, first.id, 10_000))!;
+      const b = (await store.changes.watch(owner, second.id, 10_000))!;
+      assert.equal(store.changes.watching(), before + 2);
+      await a.close();
+      await a.close(); // idempotent: counted once
+      assert.equal(store.changes.watching(), before + 1);
+      await b.close();
+      assert.equal(store.changes.watching(), before);
+    });
+
+    it('signalAll() signals every watch, of every operation', BOUND, async () => {
+      const ops = [operation(), operation()];
+      for (const op of ops) await store.operations.insert(owner, op);
+      const watches = await Promise.all(ops.map(async (op) => (await store.changes.watch(owner, op.id, 10_000))!));
+      const changed = watches.map((watch) => watch.changed());
+      assert.deepEqual(await Promise.all(changed.map(settledNow)), [false, false], 'waiting before signalAll');
+      await store.changes.signalAll();
+      assert.deepEqual(await Promise.all(changed.map(settlesInTime)), [true, true], 'signalAll ended both waits');
+      for (const watch of watches) await watch.close();
+    });
+
+    if (openPeer) {
+      it("signalAll() on another instance signals this instance's watches", BOUND, async () => {
+        const peer = await openPeer(store);
+        try {
+          const op = operation();
+          await store.operations.insert(owner, op);
+          const watch = (await store.changes.watch(owner, op.id, 10_000))!;
+          const changed = watch.changed();
+          assert.equal(await settledNow(changed), false, 'waiting before signalAll');
+          await peer.changes.signalAll();
+          assert.equal(await settlesInTime(changed), true, "the other instance's signalAll reached this watch");
+          await watch.close();
+        } finally {
+          await peer.close();
+        }
+      });
+    }
+
     // Last: after it, this store watches nothing more.
     it('releaseAll ends every wait and refuses new watches (shutting down)', BOUND, async () => {
       const op = operation();

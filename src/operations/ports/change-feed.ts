@@ -13,6 +13,11 @@ export interface ChangeFeed {
   watch(owner: Owner, id: string, forMs: number): Promise<OperationWatch | undefined>;
   /** Ends every watch (each `changed()` resolves): the process is shutting down and must not keep requests. */
   releaseAll(): void;
+  /**
+   * Every watch, on every instance, re-reads: the data changed wholesale (an emulator reset or import) or the
+   * clock jumped, so any operation may have changed or come due. Spurious re-reads are harmless.
+   */
+  signalAll(): Promise<void>;
   /** The watches open in this process: the requests waiting (`Prefer: wait`) here now. */
   watching(): number;
 }

@@ -4,7 +4,10 @@ import type { Owner } from '../../operations/long-running-operation.js';
 import type { ChangeFeed, OperationWatch } from '../../operations/ports/change-feed.js';
 import { LocalWatches, watchKey } from '../local-watches.js';
 
-/** The channel writers notify on; the payload is `[schema, tenant_id, user_id, id]` as JSON. */
+/**
+ * The channel writers notify on; the payload is `[schema, tenant_id, user_id, id]` as JSON, or
+ * `[schema, "*"]` for every operation (see `signalAll`).
+ */
 const CHANGE_CHANNEL = 'graph_lro_operation_changed';
 
 /**
@@ -42,7 +45,8 @@ export function isWatched(row: readonly unknown[] | undefined): boolean {
  * found a watcher, so writes nobody waits for send nothing (NOTIFY serialises the commits of the transactions
  * that send one). Its own statement, not part of the write's: on Citus the write runs on the user's shard,
  * and a NOTIFY sent there would reach only that worker's listeners, where this one goes out on the node the
- * service is connected to, as the listeners are. Failing is harmless: a waiting request re-reads now and then.
+ * service is connected to, as the listeners are. A notification that fails to go out delays a waiting request
+to its deadline, where it reads the operation again: the answer is late, never wrong.
  */
 export async function notifyWatchers(pool: pg.Pool, owner: Owner, id: string): Promise<void> {
   await pool
@@ -54,6 +58,8 @@ export async function notifyWatchers(pool: pg.Pool, owner: Owner, id: string): P
     .catch(() => undefined);
 }
 
+/** How soon a lost listening connection is opened again while requests wait. */
+const RECONNECT_MS = 1_000;
 /** Longer than a watch lasts, so its row outlives it; a row of a crashed instance goes after this. */
 const WATCHER_MARGIN_MS = 10_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -62,14 +68,16 @@ const SWEEP_EVERY_MS = 60_000;
  * Change notifications across instances, without holding a pooled connection or a transaction while
  * anyone waits: each instance keeps ONE extra connection that LISTENs (opened at the first watch), a
  * watch is a row in `operation_watchers` for its lifetime, and writers NOTIFY when they change a watched
- * row. A lost listener connection signals every local watch (they re-read) and reconnects at the next
- * watch; the waiting loop re-reads now and then in any case, so a gap costs latency, never correctness.
+ * row. A lost listener connection signals every local watch (they re-read) and is opened again within a
+ * second while anyone waits, signalling them all once more for what it may have missed meanwhile: waiting
+ * requests need no periodic re-read, so thousands of them cost no CPU while nothing changes.
  */
 export class PostgresChangeFeed implements ChangeFeed {
   readonly #local = new LocalWatches();
   #listener: Promise<pg.Client> | undefined;
   #lastSweep = 0;
   #released = false;
+  #reconnecting = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -106,6 +114,14 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   watching(): number {
     return this.#local.size;
+  }
+
+  async signalAll(): Promise<void> {
+    this.#local.signalAll(); // at once here, whatever happens to the notification
+    await this.pool.query({
+      name: 'graph-lro/watchers/notify-all',
+      text: `SELECT pg_notify('${CHANGE_CHANNEL}', json_build_array(current_schema(), '*')::text)`,
+    });
   }
 
   /** Ends the listening connection (the pool is the store's to end). */
@@ -145,11 +161,13 @@ export class PostgresChangeFeed implements ChangeFeed {
     }
   }
 
-  async #connect(): Promise<pg.Client> {
+  /** Not `async`: the promise it answers must be the very one `lost` compares `#listener` with. */
+  #connect(): Promise<pg.Client> {
     const client = this.newClient();
     const lost = () => {
       if (this.#listener === connected) this.#listener = undefined;
       this.#local.signalAll(); // notifications may have been missed: everyone re-reads
+      this.#reconnectSoon();
     };
     client.on('error', lost);
     client.on('end', lost);
@@ -170,10 +188,24 @@ export class PostgresChangeFeed implements ChangeFeed {
     return connected;
   }
 
+  /** While requests wait, the listening connection is opened again; what it missed meanwhile, they re-read. */
+  #reconnectSoon(): void {
+    if (this.#reconnecting || this.#released || this.#local.size === 0) return;
+    this.#reconnecting = true;
+    setTimeout(() => {
+      void this.#listening().then((listening) => {
+        this.#reconnecting = false;
+        if (listening) this.#local.signalAll();
+        else this.#reconnectSoon();
+      });
+    }, RECONNECT_MS).unref();
+  }
+
   #deliver(schema: string, payload: string | undefined): void {
     try {
       const [from, tenantId, userId, id] = JSON.parse(payload ?? '') as string[];
-      if (from === schema && tenantId !== undefined && userId !== undefined && id !== undefined) this.#local.signal(watchKey(tenantId, userId, id));
+      if (from === schema && tenantId === '*') this.#local.signalAll();
+      else if (from === schema && tenantId !== undefined && userId !== undefined && id !== undefined) this.#local.signal(watchKey(tenantId, userId, id));
     } catch {
       // not ours: some other program notifying on the same channel
     }

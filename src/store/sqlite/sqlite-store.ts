@@ -59,6 +59,7 @@ export function openSqliteStore(options: { path: string }): Store {
     changes: {
       watch: async (owner, id) => watches.open(owner, id),
       releaseAll: () => watches.releaseAll(),
+      signalAll: async () => watches.signalAll(),
       watching: () => watches.size,
     },
     users: userDirectory(db),
