@@ -2,7 +2,12 @@
  * The PostgreSQL ceiling: graph-lro's storage work on the same schema with nothing else — plain
  * `node:http`, a `pg` Pool of 10 connections (graph-lro's default), named (prepared) statements.
  *
- *   node --import tsx bench/ceiling-postgres.ts --port 5061 --database postgres://postgres@127.0.0.1:5432/test --db-schema bench
+ * With `--minimal`, the least a Graph-shaped server could do instead: a table of its own holding only the
+ * Graph columns plus the user and the id (a copy of the user's rows, made at start), keyed by (user, id),
+ * with none of graph-lro's tenant, schedule or index columns. Beside the faithful ceiling, it shows what
+ * graph-lro's schema and rules cost on top of the storage round trip.
+ *
+ *   node --import tsx bench/ceiling-postgres.ts --port 5061 --database postgres://postgres@127.0.0.1:5432/test --db-schema bench [--minimal]
  */
 import pg from 'pg';
 import { nowTicks, OPERATION_COLUMNS, readCeilingArgs, serveCeiling, type Row } from './ceiling-common.js';
@@ -14,8 +19,11 @@ const POOL_SIZE = 10;
 const pool = new pg.Pool({ connectionString: args.database, max: POOL_SIZE, application_name: 'graph-lro-ceiling' });
 pool.on('error', () => undefined); // an idle connection dropped: the pool replaces it
 
-const table = args.dbSchema === undefined ? 'operations' : `${quoteIdentifier(args.dbSchema)}.operations`;
-const KEY = 'tenant_id = $1 AND user_id = $2 AND id = $3';
+const qualified = (name: string) => (args.dbSchema === undefined ? name : `${quoteIdentifier(args.dbSchema)}.${name}`);
+const table = args.minimal ? qualified('minimal_operations') : qualified('operations');
+// The minimal table has no tenant: its key's first placeholder is bound and ignored, so both run the same calls.
+const KEY = args.minimal ? '$1::text IS NOT NULL AND user_id = $2 AND id = $3' : 'tenant_id = $1 AND user_id = $2 AND id = $3';
+const OWNER = args.minimal ? '$1::text IS NOT NULL AND user_id = $2' : 'tenant_id = $1 AND user_id = $2';
 const GET = { name: 'ceiling/get', text: `SELECT ${OPERATION_COLUMNS} FROM ${table} WHERE ${KEY}` };
 const UPDATE = {
   name: 'ceiling/update',
@@ -28,10 +36,11 @@ const UPDATE = {
 };
 const PAGE = {
   name: 'ceiling/page',
-  text: `SELECT ${OPERATION_COLUMNS} FROM ${table} WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_ticks, id LIMIT $3`,
+  text: `SELECT ${OPERATION_COLUMNS} FROM ${table} WHERE ${OWNER} ORDER BY created_ticks, id LIMIT $3`,
 };
 
 const { tenantId, userId } = args;
+if (args.minimal) await copyToMinimalTable();
 const settings = await pool.query<{ synchronous_commit: string; fsync: string }>(
   `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
 );
@@ -49,8 +58,26 @@ await serveCeiling(
       ).rows[0],
     list: async (top) => (await pool.query<Row>({ ...PAGE, values: [tenantId, userId, top] })).rows,
   },
-  { engine: 'postgres', poolSize: POOL_SIZE, ...settings.rows[0] },
+  { engine: 'postgres', poolSize: POOL_SIZE, table: args.minimal ? 'minimal' : 'graph-lro', ...settings.rows[0] },
 );
+
+/** The user's rows, copied into a table of the Graph columns, the user and the id (made anew at each start). */
+async function copyToMinimalTable(): Promise<void> {
+  await pool.query(`DROP TABLE IF EXISTS ${table}`);
+  await pool.query(
+    `CREATE TABLE ${table} (
+       user_id text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, created_ticks bigint NOT NULL, last_action_ticks bigint NOT NULL,
+       status smallint NOT NULL, status_detail text, resource_location text, version integer NOT NULL, finished_ticks bigint,
+       PRIMARY KEY (user_id, id))`,
+  );
+  await pool.query(
+    `INSERT INTO ${table} SELECT user_id, id, created_ticks, last_action_ticks, status, status_detail, resource_location, version, finished_ticks
+     FROM ${qualified('operations')} WHERE tenant_id = $1 AND user_id = $2`,
+    [tenantId, userId],
+  );
+  await pool.query(`CREATE INDEX ON ${table} (user_id, created_ticks, id)`);
+  await pool.query(`ANALYZE ${table}`);
+}
 
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

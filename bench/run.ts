@@ -34,8 +34,16 @@ const DEFAULT_DATABASE_URL =
 
 type Engine = 'sqlite' | 'postgres';
 type ScenarioName = 'patch' | 'get' | 'list';
-/** `ceiling-normal`: the SQLite ceiling at `synchronous = NORMAL`, what group commit is measured against. */
-type Side = 'graph-lro' | 'ceiling' | 'ceiling-normal';
+/**
+ * The second ceiling of each engine: on SQLite the bare server at `synchronous = NORMAL` (what group commit
+ * is measured against), on PostgreSQL the minimal one (a table of the Graph columns only).
+ */
+type SecondCeiling = 'ceiling-normal' | 'ceiling-minimal';
+type Side = 'graph-lro' | 'ceiling' | SecondCeiling;
+const SECOND_CEILING: Record<Engine, { side: SecondCeiling; args: string[]; title: string }> = {
+  sqlite: { side: 'ceiling-normal', args: ['--synchronous', 'NORMAL'], title: 'bare NORMAL' },
+  postgres: { side: 'ceiling-minimal', args: ['--minimal'], title: 'minimal pg' },
+};
 type Part = 'load' | 'startup' | 'waiters';
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 const PARTS: readonly Part[] = ['load', 'startup', 'waiters'];
@@ -546,9 +554,8 @@ interface ScenarioResult {
   readonly ratio: number;
   /** The lowest and highest ratio of a single round (A and B of the same round): the noise. */
   readonly ratioRange: [number, number];
-  /** SQLite: the ceiling at `synchronous = NORMAL`, and graph-lro req/s ÷ its req/s. */
-  readonly normal?: SideSummary;
-  readonly ratioToNormal?: number;
+  /** The engine's second ceiling (see SECOND_CEILING), and graph-lro req/s ÷ its req/s. */
+  readonly second?: { readonly side: SecondCeiling; readonly summary: SideSummary; readonly ratio: number };
   /** SQLite: graph-lro's writes per commit over the rounds (0 writes: a read-only scenario). */
   readonly writesPerCommit?: number;
   readonly largestGroup?: number;
@@ -639,7 +646,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     graphPort,
   );
   let ceiling: Server | undefined;
-  let normal: Server | undefined;
+  let second: Server | undefined;
   try {
     const graphStartupMs = await firstAnswer(graph, '/healthz', spawnedAt);
     const token = await waitFor('graph-lro to print its dev token', () => /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(graph.output())?.[1]);
@@ -648,11 +655,10 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     spawnedAt = performance.now();
     ceiling = startServer('ceiling', [...profiling('ceiling'), ...ceilingCommand(engine, options.ceilingTsx), '--port', String(ceilingPort), ...storeArgs], ceilingPort);
     const ceilingStartupMs = await firstAnswer(ceiling, `${COLLECTION}/${seeded.all[0]}`, spawnedAt);
-    if (engine === 'sqlite') {
-      const normalPort = await freePort();
-      normal = startServer('ceiling-normal', [...ceilingCommand(engine, options.ceilingTsx), '--port', String(normalPort), ...storeArgs, '--synchronous', 'NORMAL'], normalPort);
-      await firstAnswer(normal, `${COLLECTION}/${seeded.all[0]}`, performance.now());
-    }
+    const secondPort = await freePort();
+    const { side: secondSide, args: secondArgs } = SECOND_CEILING[engine];
+    second = startServer(secondSide, [...ceilingCommand(engine, options.ceilingTsx), '--port', String(secondPort), ...storeArgs, ...secondArgs], secondPort);
+    await firstAnswer(second, `${COLLECTION}/${seeded.all[0]}`, performance.now());
     const ceilingInfo = JSON.parse(/^ceiling (\{.*\})$/m.exec(ceiling.output())?.[1] ?? '{}') as Record<string, unknown>;
     const ceilingSynchronous =
       engine === 'sqlite'
@@ -662,7 +668,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     // The same headers to both: identical requests on the wire (the ceiling ignores the token).
     const headers = { authorization: `Bearer ${token}` };
-    const targets: Targets = { 'graph-lro': { server: graph, headers }, ceiling: { server: ceiling, headers }, ...(normal && { 'ceiling-normal': { server: normal, headers } }) };
+    const targets: Targets = { 'graph-lro': { server: graph, headers }, ceiling: { server: ceiling, headers }, [secondSide]: { server: second, headers } };
     const sides = Object.keys(targets) as Side[];
 
     // 3. Correctness before load: both answer the same data for the same requests.
@@ -671,7 +677,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
 
     // 4. Load: per scenario, a warm-up per server, then A, B, A, B… at each connection count.
     const scenarios: ScenarioResult[] = [];
-    const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0, 'ceiling-normal': 0 };
+    const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0, 'ceiling-normal': 0, 'ceiling-minimal': 0 };
     const loadCounted = async (side: Side, requests: autocannon.Request[], connections: number, seconds: number) => {
       const result = await load(targets[side]!, requests, connections, seconds);
       answered[side] += result.requests.total;
@@ -719,8 +725,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           const [a, b] = [runs.find((r) => r.round === i + 1 && r.side === 'graph-lro')!, runs.find((r) => r.round === i + 1 && r.side === 'ceiling')!];
           return a.rps / b.rps;
         });
-        const normalRuns = runs.filter((run) => run.side === 'ceiling-normal');
-        const normalSummary = normalRuns.length > 0 ? sideSummary(normalRuns) : undefined;
+        const secondSummary = sideSummary(runs.filter((run) => run.side === secondSide));
         const groups = runs.flatMap((run) => (run.groups ? [run.groups] : []));
         const commits = groups.reduce((sum, g) => sum + g.commits, 0);
         scenarios.push({
@@ -731,7 +736,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           ceiling: ceilingSummary,
           ratio: graphLro.rps / ceilingSummary.rps,
           ratioRange: [Math.min(...perRound), Math.max(...perRound)],
-          ...(normalSummary && { normal: normalSummary, ratioToNormal: graphLro.rps / normalSummary.rps }),
+          second: { side: secondSide, summary: secondSummary, ratio: graphLro.rps / secondSummary.rps },
           ...(groups.length > 0 && {
             writesPerCommit: commits === 0 ? 0 : groups.reduce((sum, g) => sum + g.writes, 0) / commits,
             largestGroup: Math.max(...groups.map((g) => g.largestGroup)),
@@ -746,7 +751,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     const storageAfter = await storageSizes(engine, options.database, schema, dbPath, walPath);
     const walCheckpoint = dbPath === undefined ? undefined : probeCheckpoint(dbPath);
     const graphLroLogErrors = loggedErrors(graph.output());
-    if (normal) await stopServer(normal);
+    await stopServer(second);
     await stopServer(ceiling);
     await stopServer(graph);
     const profile = options.profile && { graphLro: profiled('graph-lro'), ceiling: profiled('ceiling') };
@@ -775,7 +780,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
       valid,
     };
   } finally {
-    if (normal) await stopServer(normal);
+    if (second) await stopServer(second);
     if (ceiling) await stopServer(ceiling);
     await stopServer(graph);
     if (engine === 'sqlite') {
@@ -1104,7 +1109,7 @@ function project(json: unknown): string {
   return JSON.stringify(FIELDS.map((field) => entity[field]));
 }
 
-type Targets = Record<'graph-lro' | 'ceiling', Target> & { readonly 'ceiling-normal'?: Target };
+type Targets = Record<'graph-lro' | 'ceiling', Target> & Partial<Record<SecondCeiling, Target>>;
 
 async function verify(targets: Targets, seeded: SeedResult): Promise<Verification> {
   const problems: string[] = [];
@@ -1239,21 +1244,23 @@ function markdown(report: Report): string {
           `${pct(s.ceiling.cpu.serverUs / s.graphLro.cpu.serverUs)} |`,
       );
     }
-    if (result.scenarios.some((s) => s.normal)) {
+    const secondTitle = SECOND_CEILING[result.engine].title;
+    lines.push(
+      '',
+      result.engine === 'sqlite'
+        ? 'Against the bare server at both durabilities (`synchronous = FULL`: a sync per commit, as graph-lro promises; `NORMAL`: no sync per commit, the speed group commit aims at):'
+        : "Against both ceilings: the faithful one (graph-lro's table and statements) and the minimal one (a table of the Graph columns, the user and the id only):",
+      '',
+      `| scenario | conns | graph-lro req/s | p99 ms | ceiling req/s | p99 ms | ${secondTitle} req/s | p99 ms | graph-lro/ceiling | graph-lro/${secondTitle} | CPU / request: graph-lro, ${secondTitle} | writes per commit (largest group) |`,
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    );
+    for (const s of result.scenarios) {
+      const groups = s.writesPerCommit ? `${s.writesPerCommit.toFixed(1)} (${s.largestGroup})` : '—';
+      const other = s.second!.summary;
       lines.push(
-        '',
-        'Against the bare server at both durabilities (`synchronous = FULL`: a sync per commit, as graph-lro promises; `NORMAL`: no sync per commit, the speed group commit aims at):',
-        '',
-        '| scenario | conns | graph-lro req/s | p99 ms | bare FULL req/s | p99 ms | bare NORMAL req/s | p99 ms | graph-lro/FULL | graph-lro/NORMAL | writes per commit (largest group) |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p99)} | ${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p99)} | ` +
+          `${fmt(other.rps)} | ${ms(other.p99)} | **${pct(s.ratio)}** | **${pct(s.second!.ratio)}** | ${cpuText(s.graphLro.cpu)}, ${cpuText(other.cpu)} | ${groups} |`,
       );
-      for (const s of result.scenarios.filter((scenario) => scenario.normal)) {
-        const groups = s.writesPerCommit ? `${s.writesPerCommit.toFixed(1)} (${s.largestGroup})` : '—';
-        lines.push(
-          `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p99)} | ${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p99)} | ` +
-            `${fmt(s.normal!.rps)} | ${ms(s.normal!.p99)} | **${pct(s.ratio)}** | **${pct(s.ratioToNormal!)}** | ${groups} |`,
-        );
-      }
     }
     const mem = result.memory;
     lines.push('');
@@ -1383,14 +1390,14 @@ async function main(): Promise<void> {
 
   // Expected duration: load and warm-up exactly; start-up and seeding estimated.
   const perEngine =
-    options.scenarios.length * (2 * options.warmup + options.connections.length * options.rounds * 2 * (options.duration + 0.5)) + 8;
+    options.scenarios.length * (3 * options.warmup + options.connections.length * options.rounds * 3 * (options.duration + 0.5)) + 8;
   const seeding = options.rows.reduce((sum, rows) => sum + (rows / 1e6) * 40 * options.engines.length, 0);
   const expected = perEngine * options.engines.length * options.rows.length + seeding;
   const startedAt = new Date();
   if (loading) {
     process.stdout.write(
       `graph-lro benchmark: ${options.engines.join(', ')} × rows ${options.rows.join(', ')} × ${options.scenarios.join(', ')} × ` +
-        `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 2 servers × ${options.duration} s\n` +
+        `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 3 servers × ${options.duration} s\n` +
         `expected ≈ ${(expected / 60).toFixed(1)} min (load and warm-up ${((perEngine * options.engines.length * options.rows.length) / 60).toFixed(1)} min, ` +
         `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
     );
