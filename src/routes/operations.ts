@@ -9,7 +9,7 @@ import type { RawQuery } from '../graph/query-options.js';
 import { requestOrigin } from '../graph/request-origin.js';
 import { encodeSkipToken } from '../graph/skiptoken.js';
 import type { LongRunningOperation, OperationProperty } from '../operations/long-running-operation.js';
-import type { OperationService } from '../operations/operation-service.js';
+import type { Hangup, OperationService } from '../operations/operation-service.js';
 import type { AddressedUser, UserResolver } from '../users/user-resolver.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -159,8 +159,7 @@ function nextLink(request: Request, skiptoken: string): string {
 }
 
 /** Fires when the client goes away, so a waiting request stops waiting for nobody. */
-function whileConnected(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => controller.abort());
-  return controller.signal;
+function whileConnected(reply: FastifyReply): Hangup {
+  const hangup = { hungUp: false, closed: new Promise<void>((resolve) => reply.raw.once('close', () => ((hangup.hungUp = true), resolve()))) };
+  return hangup;
 }
