@@ -266,18 +266,23 @@ process.on('exit', () => {
  * repository so that `better-sqlite3` and `pg` resolve from its node_modules.
  */
 function ceilingCommand(engine: Engine, useTsx: boolean): string[] {
-  const source = join(ROOT, 'bench', `ceiling-${engine}.ts`);
+  return benchScript(`ceiling-${engine}`, ['ceiling-common'], useTsx);
+}
+
+/** The node arguments that run bench/<main>.ts: through tsx, or transpiled (with the modules it imports) to bench/.build/. */
+function benchScript(main: string, imports: readonly string[], useTsx = false): string[] {
+  const source = join(ROOT, 'bench', `${main}.ts`);
   if (useTsx) return ['--import', 'tsx', source];
   const out = join(ROOT, 'bench', '.build');
   mkdirSync(out, { recursive: true });
-  for (const name of ['ceiling-common', `ceiling-${engine}`]) {
+  for (const name of [...imports, main]) {
     const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'bench', `${name}.ts`), 'utf8'), {
       fileName: `${name}.ts`,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
     });
     writeFileSync(join(out, `${name}.js`), outputText);
   }
-  return [join(out, `ceiling-${engine}.js`)];
+  return [join(out, `${main}.js`)];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -803,6 +808,8 @@ interface WaiterResult {
   readonly openSeconds: number;
   readonly rssKiB: { readonly before: number; readonly waiting: number };
   readonly kibPerWaiter: number;
+  /** Plain node:http holding as many requests, the same way (bench/waiters-floor.ts): Node's own cost of one. */
+  readonly floorKibPerRequest: number;
   /** CPU of the server process (and, on PostgreSQL, of the database's) while everyone waits and nothing changes. */
   readonly idle: { readonly seconds: number; readonly serverCpuPercent: number; readonly databaseCpuPercent?: number };
   /** Milliseconds from a PATCH sent to the answer of a request waiting on that operation, one PATCH at a time. */
@@ -825,6 +832,53 @@ function percentile(sorted: readonly number[], p: number): number {
 async function waitingRequests(server: Server): Promise<number> {
   const text = await (await fetch(`${server.origin}/metrics`)).text();
   return Number(/^graph_lro_waiting_requests (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** GETs held open by `Prefer: wait`, sent a batch at a time, each on a connection of its own; each answer's time kept. */
+async function holdRequests(origin: string, ids: readonly string[], headers: Record<string, string>, agent: HttpAgent) {
+  let failures = 0;
+  const answeredAt = new Map<string, Promise<number>>();
+  const wait = (id: string) =>
+    new Promise<number>((resolve) => {
+      const request = httpRequest(`${origin}${COLLECTION}/${id}`, { agent, headers: { ...headers, prefer: `wait=${WAIT_SECONDS}` } }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          if (response.statusCode !== 200) failures += 1;
+          resolve(performance.now());
+        });
+      });
+      request.on('error', () => {
+        failures += 1;
+        resolve(performance.now());
+      });
+      request.end();
+    });
+  for (let i = 0; i < ids.length; i += OPEN_BATCH) {
+    for (const id of ids.slice(i, i + OPEN_BATCH)) answeredAt.set(id, wait(id));
+    await sleep(20);
+  }
+  return { answeredAt, failures: () => failures, failed: () => void (failures += 1) };
+}
+
+/** RSS per request of bench/waiters-floor.ts holding the same requests, measured as graph-lro's waiters are. */
+async function floorKibPerHeldRequest(ids: readonly string[], headers: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const floor = startServer('ceiling', [...benchScript('waiters-floor', []), '--port', String(port)], port);
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+  try {
+    await firstAnswer(floor, '/held', performance.now());
+    await sleep(1000);
+    const before = memory(floor.pid).rssKiB;
+    await holdRequests(floor.origin, ids, headers, agent);
+    for (const deadline = performance.now() + 120_000; Number(await (await fetch(`${floor.origin}/held`)).text()) < ids.length; await sleep(200)) {
+      if (performance.now() > deadline) throw new Error(`the floor server holds fewer than ${ids.length} requests after 120 s`);
+    }
+    await sleep(2000);
+    return (memory(floor.pid).rssKiB - before) / ids.length;
+  } finally {
+    agent.destroy();
+    await stopServer(floor);
+  }
 }
 
 async function benchWaiters(engine: Engine, count: number, options: Options): Promise<WaiterResult> {
@@ -857,32 +911,12 @@ async function benchWaiters(engine: Engine, count: number, options: Options): Pr
     const before = memory(graph.pid).rssKiB;
 
     // 1. Open them all, a batch at a time; each answer is timed when it comes.
-    const answeredAt = new Map<string, Promise<number>>();
-    let failures = 0;
-    const wait = (id: string) =>
-      new Promise<number>((resolve) => {
-        const request = httpRequest(`${graph.origin}${COLLECTION}/${id}`, { agent, headers: { ...headers, prefer: `wait=${WAIT_SECONDS}` } }, (response) => {
-          response.resume();
-          response.on('end', () => {
-            if (response.statusCode !== 200) failures += 1;
-            resolve(performance.now());
-          });
-        });
-        request.on('error', () => {
-          failures += 1;
-          resolve(performance.now());
-        });
-        request.end();
-      });
     const ids = seeded.open.slice(0, count);
     const opening = performance.now();
-    for (let i = 0; i < ids.length; i += OPEN_BATCH) {
-      for (const id of ids.slice(i, i + OPEN_BATCH)) answeredAt.set(id, wait(id));
-      await sleep(20);
-    }
+    const held = await holdRequests(graph.origin, ids, headers, agent);
     let waiting = 0;
-    for (const deadline = performance.now() + 120_000; (waiting = await waitingRequests(graph)) < ids.length - failures; ) {
-      if (performance.now() > deadline) throw new Error(`${tag} only ${waiting} of ${ids.length} waiting after 120 s (${failures} failed)`);
+    for (const deadline = performance.now() + 120_000; (waiting = await waitingRequests(graph)) < ids.length - held.failures(); ) {
+      if (performance.now() > deadline) throw new Error(`${tag} only ${waiting} of ${ids.length} waiting after 120 s (${held.failures()} failed)`);
       await sleep(200);
     }
     const openSeconds = (performance.now() - opening) / 1000;
@@ -903,16 +937,21 @@ async function benchWaiters(engine: Engine, count: number, options: Options): Pr
     for (const id of ids.slice(0, DELIVERY_SAMPLES)) {
       const sent = performance.now();
       const patched = await call(graph.origin, 'PATCH', `${COLLECTION}/${id}`, { ...headers, 'content-type': 'application/json' }, JSON.stringify({ statusDetail: 'delivered' }));
-      if (patched.status !== 200) failures += 1;
-      delivery.push((await answeredAt.get(id)!) - sent);
+      if (patched.status !== 200) held.failed();
+      delivery.push((await held.answeredAt.get(id)!) - sent);
     }
     delivery.sort((a, b) => a - b);
+    const failures = held.failures();
+    agent.destroy();
+    const floorKibPerRequest = await floorKibPerHeldRequest(ids, headers);
+    log(`floor: plain node:http holding as many requests, ${floorKibPerRequest.toFixed(2)} KiB each`);
     const result: WaiterResult = {
       engine,
       waiters: waiting,
       openSeconds,
       rssKiB: { before, waiting: waitingRss },
       kibPerWaiter: (waitingRss - before) / waiting,
+      floorKibPerRequest,
       idle: { seconds: IDLE_SECONDS, serverCpuPercent, ...(databaseCpuPercent !== undefined && { databaseCpuPercent }) },
       delivery: { samples: delivery.length, p50: percentile(delivery, 50), p99: percentile(delivery, 99), max: delivery.at(-1)! },
       failures,
@@ -1328,11 +1367,11 @@ function waitersMarkdown(results: readonly WaiterResult[]): string[] {
   return [
     '## Waiters at scale (`Prefer: wait`)',
     '',
-    '| engine | waiting at once | RSS before → waiting | per waiter | idle CPU: server (database) | PATCH → its waiter p50 / p99 / max | failures |',
-    '|---|---:|---|---:|---|---|---:|',
+    '| engine | waiting at once | RSS before → waiting | per waiter | floor: plain node:http, per held request | idle CPU: server (database) | PATCH → its waiter p50 / p99 / max | failures |',
+    '|---|---:|---|---:|---:|---|---|---:|',
     ...results.map(
       (r) =>
-        `| ${r.engine} | ${fmt(r.waiters)} | ${mib(r.rssKiB.before * 1024)} → ${mib(r.rssKiB.waiting * 1024)} | **${r.kibPerWaiter.toFixed(2)} KiB** | ` +
+        `| ${r.engine} | ${fmt(r.waiters)} | ${mib(r.rssKiB.before * 1024)} → ${mib(r.rssKiB.waiting * 1024)} | **${r.kibPerWaiter.toFixed(2)} KiB** | ${r.floorKibPerRequest.toFixed(2)} KiB | ` +
         `**${percent(r.idle.serverCpuPercent)}** (${percent(r.idle.databaseCpuPercent)}) of a core over ${r.idle.seconds} s | ` +
         `${r.delivery.p50.toFixed(1)} / **${r.delivery.p99.toFixed(1)}** / ${r.delivery.max.toFixed(1)} ms (${r.delivery.samples} PATCHes) | ${r.failures} |`,
     ),
