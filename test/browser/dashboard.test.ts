@@ -5,26 +5,16 @@
  * and draw them, with a token from the URL's fragment or the sign-in field, and refuse non-admin tokens.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PERMISSION } from '../../src/auth/permissions.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../support/chromium.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { until as eventually } from '../support/until.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Several refresh periods of the page (2 s): a change must show within one, and CI machines are slow. */
 const WAIT_MS = 15_000;
 const TOKEN_KEY = 'graph-lro.admin-token';
@@ -62,29 +52,7 @@ const until = <T>(what: string, read: () => Promise<T>, ok: (value: T) => boolea
 
 const sorted = (values: string[]) => [...values].sort();
 
-async function registerSuite(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) {
-      it('the dashboard in Chromium: Chromium is required in CI', () => {
-        throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing: install the Debian packages chromium and chromium-driver (.ci/run does).`);
-      });
-      return;
-    }
-    process.stderr.write(
-      [
-        '',
-        '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-        `!!! ${CHROMIUM} not found: the dashboard's browser tests are SKIPPED.`,
-        '!!! Install it: apt-get install chromium chromium-driver. With CI set, this fails.',
-        '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-        '',
-        '',
-      ].join('\n'),
-    );
-    it('the dashboard in Chromium: needs /usr/bin/chromium', { skip: `${CHROMIUM} not found` }, () => undefined);
-    return;
-  }
-
+if (chromiumAvailable('the dashboard')) {
   describe('the admin dashboard in Chromium', () => {
     let h: Harness;
     let origin: string;
@@ -293,5 +261,3 @@ async function registerSuite(): Promise<void> {
     });
   });
 }
-
-await registerSuite();

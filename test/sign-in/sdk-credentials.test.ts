@@ -5,25 +5,20 @@
  * of its own, as an application would, against a server started with `https: true` in this one.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startGraphLro, type GraphLro } from '../../src/graph-lro.js';
-import { runToEnd } from '../support/process.js';
+import { clientReport, startClient, type ClientSettings } from '../support/sign-in-clients.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const TENANT = '00000000-0000-4000-8000-00000000d3e0';
 const WORKER = { clientId: '5a6b7c8d-0000-4000-8000-000000000001', clientSecret: 'worker-secret~1', displayName: 'Reset worker' };
 const DESKTOP = { clientId: '5a6b7c8d-0000-4000-8000-000000000002', displayName: 'Desktop app' };
 const ADELE = { id: '6f1d2c3b-0000-4000-8000-00000000ade1', userPrincipalName: 'adele@contoso.com', password: 'Adele-passw0rd' };
-const CLIENTS = fileURLToPath(new URL('./clients/', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('@azure/identity credentials and the Graph SDKs against graph-lro', () => {
   let lro: GraphLro;
-  let caFile: string;
+  let caFolder: string;
   const tempDir = tempDirs('graph-lro-sign-in-');
 
   before(async () => {
@@ -35,30 +30,13 @@ describe('@azure/identity credentials and the Graph SDKs against graph-lro', () 
         { ...DESKTOP, scopes: ['UserAuthenticationMethod.ReadWrite'], redirectUris: ['http://localhost/callback'] },
       ],
     });
-    caFile = join(tempDir(), 'graph-lro-ca.pem');
-    writeFileSync(caFile, lro.caCertificate!);
+    caFolder = tempDir();
   });
   after(() => lro.close());
 
-  /** Runs a client with only what a deployment would set: the CA file, and where graph-lro and the app are. */
-  async function runClient(name: string, app: { clientId: string; clientSecret?: string }): Promise<Record<string, unknown>> {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_EXTRA_CA_CERTS: caFile,
-      GRAPH_LRO_ORIGIN: lro.url,
-      GRAPH_LRO_TENANT: TENANT,
-      GRAPH_LRO_CLIENT_ID: app.clientId,
-      GRAPH_LRO_CLIENT_SECRET: app.clientSecret ?? '',
-      GRAPH_LRO_USER_ID: ADELE.id,
-      GRAPH_LRO_USERNAME: ADELE.userPrincipalName,
-      GRAPH_LRO_PASSWORD: ADELE.password,
-    };
-    const result = await runToEnd(process.execPath, ['--import', 'tsx', join(CLIENTS, `${name}.ts`)], { cwd: ROOT, env, timeoutMs: 60_000 });
-    assert.equal(result.code, 0, `${name} exited ${result.code}:\n${result.stderr}`);
-    const lines = result.stdout.trim().split('\n');
-    return JSON.parse(lines.at(-1)!) as Record<string, unknown>;
-  }
+  /** Runs a client to its end: what it saw. */
+  const runClient = (name: string, app: ClientSettings['app'], user: ClientSettings['user'] = ADELE) =>
+    clientReport(startClient(lro, caFolder, name, { tenant: TENANT, app, user }), name);
 
   it('ClientSecretCredential → kiota-authentication-azure → msgraph-sdk creates, reads and patches a user\'s operations', async () => {
     const seen = await runClient('client-secret-msgraph-sdk', WORKER);
@@ -99,6 +77,18 @@ describe('@azure/identity credentials and the Graph SDKs against graph-lro', () 
     assert.deepEqual(seen['scopes'], ['https://graph.microsoft.com/UserAuthenticationMethod.ReadWrite', 'openid', 'profile', 'offline_access']);
     assert.equal(decodeJwt(String(seen['token']))['scp'], 'UserAuthenticationMethod.ReadWrite');
     assert.equal(seen['refreshed'], true, 'acquireTokenSilent used the refresh token');
+  });
+
+  it('UsernamePasswordCredential with an unknown user: the credential\'s error carries AADSTS50034', async () => {
+    const seen = await runClient('username-password-refused', DESKTOP, { userPrincipalName: 'nobody@contoso.com', password: ADELE.password });
+    assert.equal(seen['name'], 'AuthenticationRequiredError');
+    assert.match(String(seen['error']), new RegExp(`AADSTS50034: The user account \\{EUII Hidden\\} does not exist in the ${TENANT} directory`));
+  });
+
+  it('UsernamePasswordCredential with a wrong password: the credential\'s error carries AADSTS50126', async () => {
+    const seen = await runClient('username-password-refused', DESKTOP, { ...ADELE, password: 'not-Adele-passw0rd' });
+    assert.equal(seen['name'], 'AuthenticationRequiredError');
+    assert.match(String(seen['error']), /AADSTS50126: Error validating credentials due to invalid username or password/);
   });
 
   it('a wrong client secret: the credential\'s error carries AADSTS7000215', async () => {

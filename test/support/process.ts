@@ -11,21 +11,64 @@ const NODE_ARGS = [CLI];
  * code and output. `env` is the whole environment of the command.
  */
 export function runToEnd(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${options.timeoutMs} ms)`;
-      process.kill(-child.pid!, 'SIGKILL'); // the command's whole process group
-    }, options.timeoutMs);
+  return startCommand(command, args, options).ended;
+}
+
+/** A command started by {@link startCommand}: what it prints can be waited for while it runs. */
+export interface RunningCommand {
+  /** The first line of its standard output, from its start, that `match` accepts; rejects once it has ended without one. */
+  line(match: (line: string) => boolean): Promise<string>;
+  /** Its exit code and output once it has ended (or been killed). */
+  readonly ended: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Kills its whole process group, if it still runs: for a test that gives up on it. */
+  kill(): void;
+}
+
+/**
+ * Starts a command as {@link runToEnd} runs it, for a program a test talks to while it runs (it prints a
+ * URL, the test acts on it, the program goes on).
+ */
+export function startCommand(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): RunningCommand {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  let running = true;
+  const waiting = new Set<() => void>();
+  const kill = () => {
+    if (running) process.kill(-child.pid!, 'SIGKILL'); // the command's whole process group
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    waiting.forEach((check) => check());
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => {
+    stderr += `\n(killed after ${options.timeoutMs} ms)`;
+    kill();
+  }, options.timeoutMs);
+  const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code) => {
+      running = false;
       clearTimeout(timer);
+      waiting.forEach((check) => check());
       resolve({ code, stdout, stderr });
     });
   });
+  function line(match: (line: string) => boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        // Only whole lines: a line still being written may not match yet.
+        const found = stdout.split('\n').slice(0, -1).find(match);
+        if (found !== undefined) resolve(found);
+        else if (!running) reject(new Error(`${command} ended without the line awaited:\n${stdout}\n${stderr}`));
+        else return;
+        waiting.delete(check);
+      };
+      waiting.add(check);
+      check();
+    });
+  }
+  return { line, ended, kill };
 }
 
 /** Runs the CLI to completion (for `token`, `help` and bad flags). */

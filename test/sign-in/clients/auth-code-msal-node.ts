@@ -1,13 +1,11 @@
 // A desktop app's sign-in with MSAL Node: the authorization code flow with PKCE, then a silent refresh.
 // The browser's part (the sign-in page, its form posted, the redirect followed) is done here by fetch.
 import { CryptoProvider, PublicClientApplication } from '@azure/msal-node';
-import { env } from './environment.js';
+import { env, msalAuth } from './environment.js';
 
 const redirectUri = 'http://localhost/callback';
 const scopes = ['https://graph.microsoft.com/UserAuthenticationMethod.ReadWrite'];
-const app = new PublicClientApplication({
-  auth: { clientId: env.clientId, authority: `${env.origin}/${env.tenantId}`, knownAuthorities: [new URL(env.origin).host] },
-});
+const app = new PublicClientApplication({ auth: msalAuth });
 const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
 const authorizeUrl = await app.getAuthCodeUrl({ scopes, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', state: 'app-state' });
 

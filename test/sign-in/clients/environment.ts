@@ -12,6 +12,9 @@ export const env = {
 /** What a real app would pass to point @azure/identity at an authority other than login.microsoftonline.com. */
 export const authorityOptions = { authorityHost: env.origin, disableInstanceDiscovery: true };
 
+/** The same for MSAL: graph-lro's tenant URL as the authority, its host a known one so MSAL asks no one else about it. */
+export const msalAuth = { clientId: env.clientId, authority: `${env.origin}/${env.tenantId}`, knownAuthorities: [new URL(env.origin).host] };
+
 /** Kiota and graph-client compare host names only; graph-lro's is the loopback address. */
 export const allowedHosts = new Set([new URL(env.origin).hostname]);
 
