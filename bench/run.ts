@@ -602,23 +602,8 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
   const log = (line: string) => process.stdout.write(`${tag} ${line}\n`);
 
   // 1. Seed, straight into the store.
-  let seeded: SeedResult;
-  let location: string;
-  let dataDir = '';
-  let schema = '';
-  if (engine === 'sqlite') {
-    dataDir = mkdtempSync(join(tmpdir(), 'graph-lro-bench-'));
-    tempDirs.add(dataDir);
-    location = dataDir;
-    seeded = seedSqlite(dataDir, rows);
-  } else {
-    schema = `bench_${process.pid}`;
-    const entry = { url: options.database, schema };
-    schemas.add(entry);
-    await dropPostgresSchema(options.database, schema);
-    location = `schema ${schema}`;
-    seeded = await seedPostgres(options.database, schema, rows);
-  }
+  const store = await seedStore(engine, rows, options);
+  const { seeded, location, dataDir, schema, storeArgs } = store;
   log(`seeded in ${seeded.seconds.toFixed(1)} s (${Object.entries(seeded.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}) — ${location}`);
 
   const walPath = engine === 'sqlite' ? join(dataDir, `${DATABASE_FILE}-wal`) : undefined;
@@ -635,7 +620,6 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
   const storageBefore = await storageSizes(engine, options.database, schema, dbPath, walPath);
 
   // 2. Start graph-lro, then the ceiling, one after the other; time each to its first answer.
-  const storeArgs = engine === 'sqlite' ? ['--data', dataDir] : ['--database', options.database, '--db-schema', schema];
   const graphPort = await freePort();
   let spawnedAt = performance.now();
   // Every default stays, overload protection included; only the per-request access line (info) is off, as
@@ -788,14 +772,42 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     if (second) await stopServer(second);
     if (ceiling) await stopServer(ceiling);
     await stopServer(graph);
-    if (engine === 'sqlite') {
+    await store.remove();
+  }
+}
+
+/** A block's seeded store: where it is, the `serve` flags that reach it, and its removal. */
+interface SeededStore {
+  readonly seeded: SeedResult;
+  readonly location: string;
+  /** SQLite's data folder ('' on PostgreSQL). */
+  readonly dataDir: string;
+  /** PostgreSQL's schema ('' on SQLite). */
+  readonly schema: string;
+  readonly storeArgs: string[];
+  remove(): Promise<void>;
+}
+
+async function seedStore(engine: Engine, rows: number, options: Options): Promise<SeededStore> {
+  if (engine === 'sqlite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'graph-lro-bench-'));
+    tempDirs.add(dataDir);
+    const remove = async () => {
       rmSync(dataDir, { recursive: true, force: true });
       tempDirs.delete(dataDir);
-    } else {
-      await dropPostgresSchema(options.database, schema);
-      for (const entry of schemas) if (entry.schema === schema) schemas.delete(entry);
-    }
+    };
+    return { seeded: seedSqlite(dataDir, rows), location: dataDir, dataDir, schema: '', storeArgs: ['--data', dataDir], remove };
   }
+  const schema = `bench_${process.pid}`;
+  const entry = { url: options.database, schema };
+  schemas.add(entry);
+  await dropPostgresSchema(options.database, schema);
+  const remove = async () => {
+    await dropPostgresSchema(options.database, schema);
+    schemas.delete(entry);
+  };
+  const storeArgs = ['--database', options.database, '--db-schema', schema];
+  return { seeded: await seedPostgres(options.database, schema, rows), location: `schema ${schema}`, dataDir: '', schema, storeArgs, remove };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -885,21 +897,12 @@ async function benchWaiters(engine: Engine, count: number, options: Options): Pr
   const tag = `[waiters ${engine} ${count.toLocaleString('en')}]`;
   const log = (line: string) => process.stdout.write(`${tag} ${line}\n`);
   // Each waiter on an open operation of its own (a finished one answers at once): seed enough rows for that.
-  const rows = Math.ceil(count / 0.75);
-  let dataDir = '';
-  const schema = `bench_${process.pid}`;
-  let seeded: SeedResult;
-  if (engine === 'sqlite') {
-    dataDir = mkdtempSync(join(tmpdir(), 'graph-lro-bench-'));
-    tempDirs.add(dataDir);
-    seeded = seedSqlite(dataDir, rows);
-  } else {
-    schemas.add({ url: options.database, schema });
-    await dropPostgresSchema(options.database, schema);
-    seeded = await seedPostgres(options.database, schema, rows);
+  const store = await seedStore(engine, Math.ceil(count / 0.75), options);
+  const { seeded, storeArgs } = store;
+  if (seeded.open.length < count) {
+    await store.remove();
+    throw new Error(`${tag} only ${seeded.open.length} open operations seeded`);
   }
-  if (seeded.open.length < count) throw new Error(`${tag} only ${seeded.open.length} open operations seeded`);
-  const storeArgs = engine === 'sqlite' ? ['--data', dataDir] : ['--database', options.database, '--db-schema', schema];
   const port = await freePort();
   const graph = startServer('graph-lro', [join(ROOT, 'dist', 'cli.js'), 'serve', '--port', String(port), ...storeArgs, '--log-level', 'warn', '--max-wait', `${WAIT_SECONDS}s`], port);
   const agent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
@@ -961,13 +964,7 @@ async function benchWaiters(engine: Engine, count: number, options: Options): Pr
   } finally {
     agent.destroy();
     await stopServer(graph);
-    if (engine === 'sqlite') {
-      rmSync(dataDir, { recursive: true, force: true });
-      tempDirs.delete(dataDir);
-    } else {
-      await dropPostgresSchema(options.database, schema);
-      for (const entry of schemas) if (entry.schema === schema) schemas.delete(entry);
-    }
+    await store.remove();
   }
 }
 
