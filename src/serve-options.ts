@@ -96,7 +96,7 @@ export function parseServeOptions(settings: ServeSettings): ServeConfig {
   const localCa = localCaSetting(settings, identity);
   const faults = parseFaultSettings(settings);
   // Under a real identity provider no account is ever reset here, so a simulated one must be asked for.
-  const passwordReset = identity.kind === 'dev' || settings.simulatePasswordReset ? passwordResetSettings(settings) : false;
+  const passwordReset = identity.kind === 'dev' || settings.simulatePasswordReset ? passwordResetSettings(settings) : refuseResetSettings(settings);
   return {
     port,
     host: settings.host,
@@ -167,6 +167,22 @@ function durationSetting(setting: (typeof SERVE_SETTINGS)[keyof typeof SERVE_SET
     throw new ConfigError(`--${setting.flag} (${setting.env}) must be a duration such as 30s, 10m or 24h, not '${text}'.`);
   }
   return seconds;
+}
+
+/**
+ * Under an identity provider without `--simulate-password-reset`, no reset is simulated: a `--reset-*` flag
+ * set to anything but its default would change nothing, which an operator who set it would not expect.
+ */
+function refuseResetSettings(settings: ServeSettings): false {
+  for (const name of ['resetDuration', 'resetFailureRate', 'resetFailureReason'] as const) {
+    const { flag, env, default: unset } = SERVE_SETTINGS[name];
+    if (settings[name] !== unset) {
+      throw new ConfigError(
+        `--${flag} (${env}) shapes simulated password resets, which an identity provider's server runs only with --simulate-password-reset: add it, or drop --${flag}.`,
+      );
+    }
+  }
+  return false;
 }
 
 /** `--reset-duration` (0s allowed: finished at the first poll), `--reset-failure-rate`, `--reset-failure-reason`. */

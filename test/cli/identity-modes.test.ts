@@ -121,6 +121,17 @@ describe('serve under a real identity provider: nothing of the emulator unless a
 
   const resetUrl = `/v1.0/users/${target.oid}/authentication/methods/${PASSWORD_METHOD}/resetPassword`;
 
+  it('a --reset-* flag without --simulate-password-reset is refused: it would change nothing', () => {
+    for (const [flag, value] of [['--reset-duration', '10s'], ['--reset-failure-rate', '1'], ['--reset-failure-reason', 'Nope']] as const) {
+      const res = runCli(['serve', '--memory', ...providerFlags(), flag, value]);
+      assert.equal(res.status, 2, `${flag}: ${res.stderr}`);
+      assert.match(res.stderr, new RegExp(`^graph-lro: ${flag} \\(GRAPH_LRO_[A-Z_]+\\) shapes simulated password resets, .*--simulate-password-reset`));
+    }
+    // At its default it says nothing either way, so it is not refused: a shell that exports the defaults still starts.
+    const atDefault = runCli(['serve', '--memory', ...providerFlags(), '--reset-duration', '5s', '--log-level', 'loud']);
+    assert.match(atDefault.stderr, /^graph-lro: --log-level/, 'it got past the reset flags, to the mistake checked after them');
+  });
+
   it('prints no token, makes no signing key, serves no JWKS, no reset and no emulator admin route', async () => {
     const data = tempDir();
     const server = await startProviderServer(['--host', '0.0.0.0', '--data', data, ...providerFlags()]);
