@@ -117,22 +117,36 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       await assert.doesNotReject(watch.close(), 'a second close is harmless');
     });
 
+    /**
+     * A watch here on a new operation, then `act` on another instance (PostgreSQL): whether that signalled
+     * the watch, which it had not before.
+     */
+    async function signalledByPeer(peerOf: (first: Store) => Promise<Store>, act: (peer: Store, op: LongRunningOperation) => Promise<void>): Promise<boolean> {
+      const peer = await peerOf(store);
+      try {
+        const op = operation();
+        await store.operations.insert(owner, op);
+        const watch = (await store.changes.watch(owner, op.id, 10_000))!;
+        try {
+          const changed = watch.changed();
+          assert.equal(await settledNow(changed), false, 'no signal before the other instance acts');
+          await act(peer, op);
+          return await settlesInTime(changed);
+        } finally {
+          await watch.close();
+        }
+      } finally {
+        await peer.close();
+      }
+    }
+
     if (openPeer) {
       it('a write through another instance signals this instance’s watch', BOUND, async () => {
-        const peer = await openPeer(store);
-        try {
-          const op = operation();
-          await store.operations.insert(owner, op);
-          const watch = (await store.changes.watch(owner, op.id, 10_000))!;
-          const changed = watch.changed();
-          assert.equal(await settledNow(changed), false, 'no signal before the write');
+        const signalled = await signalledByPeer(openPeer, async (peer, op) => {
           const written = await peer.operations.update(owner, { ...op, status: 'succeeded', finishedAt: 17_145_000_000_000_001n }, 1);
           assert.ok(written, 'the other instance applied the write');
-          assert.equal(await settlesInTime(changed), true, 'the write through the other instance signalled this watch');
-          await watch.close();
-        } finally {
-          await peer.close();
-        }
+        });
+        assert.equal(signalled, true, 'the write through the other instance signalled this watch');
       });
     }
 
@@ -163,19 +177,8 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
 
     if (openPeer) {
       it("signalAll() on another instance signals this instance's watches", BOUND, async () => {
-        const peer = await openPeer(store);
-        try {
-          const op = operation();
-          await store.operations.insert(owner, op);
-          const watch = (await store.changes.watch(owner, op.id, 10_000))!;
-          const changed = watch.changed();
-          assert.equal(await settledNow(changed), false, 'waiting before signalAll');
-          await peer.changes.signalAll();
-          assert.equal(await settlesInTime(changed), true, "the other instance's signalAll reached this watch");
-          await watch.close();
-        } finally {
-          await peer.close();
-        }
+        const signalled = await signalledByPeer(openPeer, (peer) => peer.changes.signalAll());
+        assert.equal(signalled, true, "the other instance's signalAll reached this watch");
       });
     }
 
