@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidInput } from '../operations/domain-error.js';
+import { readJsonFile } from '../operations/json-file.js';
 import { isGuid } from '../users/object-id.js';
 import { DEV_TENANT_ID, type SeedUser } from '../users/seed-users.js';
 import { hashSecret, isSecretHash } from './secret-hash.js';
@@ -162,12 +162,7 @@ async function settleApplication({ secret, ...application }: ApplicationEntry): 
 
 /** Reads an apps file (`--apps`): a JSON array of applications; anything wrong is {@link InvalidInput}. */
 export async function readAppsFile(file: string): Promise<ApplicationEntry[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new InvalidInput(`Cannot read the apps file ${file}: ${(error as Error).message}`);
-  }
+  const parsed = await readJsonFile(file, 'apps');
   try {
     return readApplications(parsed, file);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { InvalidInput } from '../operations/domain-error.js';
+import { readJsonFile } from '../operations/json-file.js';
 import type { NamedUser, UserDirectory } from '../operations/ports/user-directory.js';
 import { isGuid } from './object-id.js';
 
@@ -43,13 +43,7 @@ export interface SeedUser {
  * and keep them (`sign-in/registrations.ts`).
  */
 export async function seedUsers(directory: UserDirectory, file: string): Promise<SeedUser[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new InvalidInput(`Cannot read the users file ${file}: ${(error as Error).message}`);
-  }
-  const users = readSeedUsers(parsed, file);
+  const users = readSeedUsers(await readJsonFile(file, 'users'), file);
   for (const { user } of users) await directory.upsert(user);
   return users;
 }
