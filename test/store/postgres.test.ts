@@ -203,7 +203,6 @@ function specifics(): void {
           operations_by_created: 'user_id, tenant_id, created_ticks, id',
           operations_by_created_all: 'created_ticks, id', // the admin listing reads across owners
           operations_by_finished: 'finished_ticks', // retention reads across owners
-          operations_by_last_action: 'user_id, tenant_id, last_action_ticks, id',
           operations_by_schedule: 'user_id, tenant_id, run_at_ticks', // partial: scheduled rows only
           operations_by_status: 'user_id, tenant_id, status, id',
           operations_due: 'run_at_ticks', // partial: open scheduled rows, across owners
@@ -226,6 +225,48 @@ function specifics(): void {
       await client.end();
       await store.close();
     }
+  });
+
+  it('a PATCH that keeps the status rewrites the row in place (a HOT update), touching no index', async () => {
+    // Once any index holds a column every PATCH writes (lastActionDateTime), no PATCH is HOT: each inserts
+    // an entry into every index of the table. The counters are the table's own; a backend hands its counts
+    // in when it exits, so the store is closed before they are read.
+    await withSchema(async (schema) => {
+      const store = await openOn(schema);
+      try {
+        for (let i = 0; i < 20; i++) await store.operations.insert(owner, { ...stored, id: `op-${i}` });
+        for (let round = 0; round < 5; round++) {
+          for (let i = 0; i < 20; i++) {
+            const patch = { changes: { statusDetail: `round ${round}` }, now: stored.lastActionDateTime + BigInt(round + 1) };
+            assert.ok(await store.operations.patch(owner, `op-${i}`, patch), `op-${i} in round ${round}`);
+          }
+        }
+      } finally {
+        await store.close();
+      }
+      const client = await connectPostgres(schema);
+      try {
+        const counters = await until(
+          'the table counters of 100 updates',
+          async () =>
+            (
+              await client.query<{ updated: string; hot: string; fillfactor: string | null }>(
+                `SELECT n_tup_upd AS updated, n_tup_hot_upd AS hot,
+                        (SELECT option_value FROM pg_options_to_table(reloptions) WHERE option_name = 'fillfactor') AS fillfactor
+                 FROM pg_stat_user_tables AS t JOIN pg_class ON pg_class.oid = t.relid WHERE t.schemaname = $1 AND t.relname = 'operations'`,
+                [schema],
+              )
+            ).rows[0]!,
+          (row) => Number(row.updated) >= 100,
+          { timeoutMs: 10_000 },
+        );
+        assert.equal(Number(counters.updated), 100);
+        assert.ok(Number(counters.hot) >= 90, `HOT updates: ${counters.hot} of ${counters.updated}`);
+        assert.equal(counters.fillfactor, '90');
+      } finally {
+        await client.end();
+      }
+    });
   });
 
   it('the schema refuses a status outside the enum', async () => {
