@@ -164,6 +164,8 @@ export interface CeilingArgs {
   readonly userId: string;
   /** SQLite only: `FULL` (graph-lro's level, the default) or `NORMAL`, the speed of no sync per commit. */
   readonly synchronous: string;
+  /** SQLite only: where a PATCH is committed, `each` (the default), `loop` or `thread` (see ceiling-sqlite-writer.ts). */
+  readonly commit: string;
   /** PostgreSQL only: a table of the Graph columns, the user and the id instead of graph-lro's (see ceiling-postgres.ts). */
   readonly minimal: boolean;
 }
@@ -179,6 +181,7 @@ export function readCeilingArgs(argv: string[]): CeilingArgs {
       tenant: { type: 'string', default: DEV_TENANT_ID },
       user: { type: 'string' },
       synchronous: { type: 'string', default: 'FULL' },
+      commit: { type: 'string', default: 'each' },
       minimal: { type: 'boolean', default: false },
     },
     strict: true,
@@ -194,6 +197,7 @@ export function readCeilingArgs(argv: string[]): CeilingArgs {
     tenantId,
     userId: (values.user ?? derivedObjectId(tenantId, DEV_USER_PRINCIPAL_NAME)).toLowerCase(),
     synchronous: values.synchronous.toUpperCase(),
+    commit: values.commit.toLowerCase(),
     minimal: values.minimal,
   };
 }

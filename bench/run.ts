@@ -15,7 +15,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,12 +23,13 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import ts from 'typescript';
 import { openSqliteDatabase } from '../src/store/sqlite/sqlite-store.js';
+import { COLLECTION, getRequests, load, loadFigures, patchRequests, pick } from './load.js';
+import { children, cpuSeconds, sleep, startNode, stopChild, tempDirs, waitFor } from './processes.js';
 import { breakdown, breakdownTable, profilerFlags, readProfile, type ProfileBreakdown } from './profile.js';
+import { fmt, loadAverage, loadAverages, mean, mib, ms, RESULTS_DIR, writeResults } from './report.js';
 import { DATABASE_FILE, dropPostgresSchema, seedPostgres, seedSqlite, type SeedResult } from './seed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = join(ROOT, 'bench', 'results');
-const COLLECTION = '/v1.0/me/authentication/operations';
 const DEFAULT_DATABASE_URL =
   process.env.GRAPH_LRO_BENCH_DATABASE_URL ?? process.env.GRAPH_LRO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -168,10 +169,9 @@ function readOptions(argv: string[]): Options {
 class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------------------------
-// Child processes: every one is tracked, and none outlives the runner (exit, Ctrl-C, SIGTERM, a crash).
+// Child processes: every one is tracked (bench/processes.ts), and none outlives the runner (exit, Ctrl-C,
+// SIGTERM, a crash).
 
-const children = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
 const schemas = new Set<{ url: string; schema: string }>();
 
 interface Server {
@@ -182,16 +182,7 @@ interface Server {
   readonly origin: string;
   /** The last 64 KiB of stdout and stderr, for diagnostics and the token. */
   output(): string;
-  /** Resolves with the exit code once the process is gone. */
-  readonly exited: Promise<number | null>;
 }
-
-/**
- * Preloaded into every server: a runner killed outright (SIGKILL runs no cleanup) leaves its servers with a
- * new parent, and they then stop as if told to (SIGTERM: graph-lro closes its store). A 1 s unref'd timer.
- */
-const EXIT_WITH_PARENT =
-  'data:text/javascript,const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGTERM"); }, 1000).unref();';
 
 /** The environment of every child: settings from ours (rate limits, pool size…) would silently change what is measured. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -201,45 +192,25 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function startServer(side: Side, args: string[], port: number, cwd: string = ROOT): Server {
-  args = ['--import', EXIT_WITH_PARENT, ...args];
-  const child = spawn(process.execPath, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  const child = startNode(args, { cwd, env: childEnv() });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-65_536);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    });
-  });
-  if (child.pid === undefined) throw new Error(`could not start ${side}: ${args.join(' ')}`);
-  return { side, child, pid: child.pid, port, origin: `http://127.0.0.1:${port}`, output: () => output, exited };
+  if (child.pid === undefined) throw new Error(`could not start ${side}: ${child.spawnargs.slice(1).join(' ')}`);
+  return { side, child, pid: child.pid, port, origin: `http://127.0.0.1:${port}`, output: () => output };
 }
 
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-  await server.exited;
-  clearTimeout(timer);
+function stopServer(server: Server): Promise<void> {
+  return stopChild(server.child);
 }
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   return (cleaning ??= (async () => {
-    await Promise.all(
-      [...children].map(async (child) => {
-        child.kill('SIGTERM');
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await gone;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all([...children].map((child) => stopChild(child, 5_000)));
     for (const { url, schema } of schemas) await dropPostgresSchema(url, schema).catch(() => undefined);
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   })());
@@ -254,11 +225,7 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
 onSignal('SIGINT', 130);
 onSignal('SIGTERM', 143);
 onSignal('SIGHUP', 129);
-// Last resort, synchronous: no server and no temporary database survive the runner.
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+// Last resort, synchronous, on exit: bench/processes.ts kills the children left and removes the temporary folders.
 
 /**
  * The ceilings as plain JavaScript in bench/.build/ (TypeScript's transpileModule: no type check, no
@@ -266,7 +233,7 @@ process.on('exit', () => {
  * repository so that `better-sqlite3` and `pg` resolve from its node_modules.
  */
 function ceilingCommand(engine: Engine, useTsx: boolean): string[] {
-  return benchScript(`ceiling-${engine}`, ['ceiling-common'], useTsx);
+  return benchScript(`ceiling-${engine}`, engine === 'sqlite' ? ['ceiling-common', 'ceiling-sqlite-writer'] : ['ceiling-common'], useTsx);
 }
 
 /** The node arguments that run bench/<main>.ts: through tsx, or transpiled (with the modules it imports) to bench/.build/. */
@@ -325,8 +292,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Polls until `path` answers 200; the milliseconds since `spawnedAt`. */
 async function firstAnswer(server: Server, path: string, spawnedAt: number, headers: Record<string, string> = {}): Promise<number> {
   const deadline = spawnedAt + 60_000;
@@ -345,16 +310,6 @@ async function firstAnswer(server: Server, path: string, spawnedAt: number, head
   throw new Error(`${server.side} did not answer GET ${path} within 60 s:\n${server.output()}`);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Measurements
 
@@ -363,17 +318,6 @@ function memory(pid: number): { rssKiB: number; peakKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
-}
-
-/** Clock ticks per second, the unit of the CPU times in `/proc/<pid>/stat`. */
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** User + system CPU seconds a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name, in parentheses, may hold spaces: count fields from after it (utime, stime: 12th, 13th).
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /**
@@ -467,41 +411,15 @@ interface Target {
   readonly headers: Record<string, string>;
 }
 
-function pick<T>(items: readonly T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
-}
-
 function requestsFor(scenario: ScenarioName, ids: SeedResult): autocannon.Request[] {
   switch (scenario) {
-    case 'patch': {
-      const patch = (): { path: string; body: string } => ({
-        path: `${COLLECTION}/${pick(ids.open)}`,
-        body: JSON.stringify({ status: 'running', statusDetail: `bench ${Math.random().toString(36).slice(2, 12)}` }),
-      });
-      return [
-        {
-          method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
-          ...patch(),
-          setupRequest: (request) => ({ ...request, ...patch() }),
-        },
-      ];
-    }
+    case 'patch':
+      return patchRequests(ids);
     case 'get':
-      return [{ method: 'GET', path: `${COLLECTION}/${ids.all[0]}`, setupRequest: (request) => ({ ...request, path: `${COLLECTION}/${pick(ids.all)}` }) }];
+      return getRequests(ids);
     case 'list':
       return [{ method: 'GET', path: `${COLLECTION}?$top=100` }];
   }
-}
-
-function load(target: Target, requests: autocannon.Request[], connections: number, seconds: number): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url: target.server.origin, connections, duration: seconds, headers: target.headers, requests, timeout: 10 },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    instance.on('error', reject);
-  });
 }
 
 function summarizeLoad(
@@ -512,24 +430,21 @@ function summarizeLoad(
   cpu: (requests: number) => CpuPerRequest,
   walPath?: string,
 ): LoadResult {
-  const requests = result['2xx'] + result.non2xx;
+  const figures = loadFigures(result);
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
   return {
     side,
     round,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests,
+    ...figures,
     ok2xx: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
     rssKiB: memory(server.pid).rssKiB,
-    cpu: cpu(requests),
-    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+    cpu: cpu(figures.requests),
+    loadAverage: loadAverage(),
     ...(walPath !== undefined && { walBytes: fileSize(walPath) }),
   };
 }
@@ -668,7 +583,8 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     const scenarios: ScenarioResult[] = [];
     const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0, 'ceiling-normal': 0, 'ceiling-minimal': 0 };
     const loadCounted = async (side: Side, requests: autocannon.Request[], connections: number, seconds: number) => {
-      const result = await load(targets[side]!, requests, connections, seconds);
+      const { server, headers } = targets[side]!;
+      const result = await load(server.origin, requests, connections, seconds, headers);
       answered[side] += result.requests.total;
       return result;
     };
@@ -1081,7 +997,6 @@ function probeCheckpoint(dbPath: string): WalCheckpoint {
 }
 
 function sideSummary(runs: LoadResult[]): SideSummary {
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
   const databaseUs = runs.map((run) => run.cpu.databaseUs).filter((us) => us !== undefined);
@@ -1201,23 +1116,11 @@ async function verify(targets: Targets, seeded: SeedResult): Promise<Verificatio
 // ---------------------------------------------------------------------------------------------------------
 // Report
 
-function fmt(value: number): string {
-  return Math.round(value).toLocaleString('en');
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 /** 8× SQLite's auto-checkpoint threshold of 1,000 pages of 4 KiB. */
 const WAL_WARNING_BYTES = 8 * 1000 * 4096;
 
 function pct(ratio: number): string {
   return `${(ratio * 100).toFixed(0)} %`;
-}
-
-function ms(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
 /** `52 µs` on SQLite; `105 + 42 µs` (server + database) on PostgreSQL. */
@@ -1438,7 +1341,7 @@ async function main(): Promise<void> {
         `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
     );
   }
-  const loadAverageAtStart = loadavg().map((v) => v.toFixed(2)).join(' ');
+  const loadAverageAtStart = loadAverages();
 
   const results: EngineResult[] = [];
   // Row counts outermost: the seeded rows of one count are generated once and reused by every engine.
@@ -1465,7 +1368,7 @@ async function main(): Promise<void> {
       node: process.version,
       os: `${process.platform} ${release()}`,
       loadAverageAtStart,
-      loadAverageAtEnd: loadavg().map((v) => v.toFixed(2)).join(' '),
+      loadAverageAtEnd: loadAverages(),
     },
     graphLro: gitInfo(),
     notes: [
@@ -1486,11 +1389,8 @@ async function main(): Promise<void> {
     valid: results.every((result) => result.valid) && waiters.every((result) => result.failures === 0),
   };
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = report.startedAt.replace(/:/g, '').replace(/\.\d+Z$/, 'Z');
   const blocks = loading ? `${options.engines.join('+')}-${options.rows.join('+')}` : options.parts.join('+');
-  const file = join(RESULTS_DIR, `${stamp}-${blocks}${options.profile ? '-profiled' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeResults(report, `${blocks}${options.profile ? '-profiled' : ''}`);
   const md = markdown(report);
   // A profiled run's figures carry the profiler's cost, and a run without the load has none of its tables:
   // neither stands as the latest.
