@@ -106,13 +106,14 @@ describe('sqlite specifics', () => {
     }
   });
 
-  it('a file database runs in WAL mode with synchronous FULL', () => {
+  it('a file database runs in WAL mode with synchronous FULL and a page cache of 64 MiB', () => {
     const db = openSqliteDatabase(freshPath());
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('synchronous', { simple: true }), 2);
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
       assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+      assert.equal(db.pragma('cache_size', { simple: true }), -65_536);
     } finally {
       db.close();
     }
