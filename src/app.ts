@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { requireAuthentication } from './auth/authenticate.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
+import { CLOCK_TOLERANCE_SECONDS } from './auth/dev-authority.js';
 import { EmulatorClock } from './emulator/emulator-clock.js';
 import { EmulatorState, type EmulatorSeed } from './emulator/emulator-state.js';
 import type { FaultOptions } from './emulator/faults.js';
@@ -20,7 +20,7 @@ import { AdjustableClock, systemClock, type Clock } from './operations/clock.js'
 import { OperationService } from './operations/operation-service.js';
 import { OperationOverview } from './operations/overview.js';
 import { PasswordResets, type PasswordResetOptions } from './operations/password-reset.js';
-import type { SecretStore, Store } from './operations/ports/store.js';
+import type { Store } from './operations/ports/store.js';
 import { RetentionPurger, type RetentionOptions } from './operations/retention.js';
 import { advanceEveryDue } from './operations/schedule.js';
 import { StatisticsCache } from './operations/statistics-cache.js';
@@ -37,7 +37,8 @@ import { operationalRoutes } from './routes/operational.js';
 import { operationRoutes } from './routes/operations.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
 import { signInRoutes } from './routes/sign-in/index.js';
-import type { SingleUse, TokenIssuer } from './sign-in/ports.js';
+import type { TokenIssuer } from './sign-in/ports.js';
+import { redeemedCodes } from './sign-in/redeemed-codes.js';
 import type { Registrations } from './sign-in/registrations.js';
 import { SignInService } from './sign-in/sign-in-service.js';
 import { isStoreUnavailable } from './store/unavailable.js';
@@ -152,7 +153,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (options.signIn) {
       // Anonymous, as login.microsoftonline.com is, and in Entra's envelope, not Graph's.
       const { registrations, issuer } = options.signIn;
-      const service = new SignInService(registrations, options.store.users, issuer, usedOnce(options.store.secrets));
+      const service = new SignInService(registrations, options.store.users, issuer, redeemedCodes(options.store.secrets, CLOCK_TOLERANCE_SECONDS));
       await app.register(signInRoutes, { service, jwks });
     }
   }
@@ -231,20 +232,6 @@ const EMULATORS = new WeakMap<FastifyInstance, EmulatorServices>();
 /** The services `/admin/clock`, `/admin/reset` and `/admin/state` of an app built by {@link buildApp} call. */
 export function emulatorServices(app: FastifyInstance): EmulatorServices {
   return EMULATORS.get(app) ?? {};
-}
-
-/**
- * Redeemed authorization codes, in the store's secrets so that a code is redeemed once across every
- * instance: the first writer of a name wins, so whoever reads back its own random value was first. One
- * small row per redeemed code, which the emulator's sign-ins make few of.
- */
-function usedOnce(secrets: SecretStore): SingleUse {
-  return {
-    async claim(id) {
-      const mine = randomUUID();
-      return (await secrets.putIfAbsent(`redeemed-authorization-code:${id}`, mine)) === mine;
-    },
-  };
 }
 
 function refuseWhileClosing(app: FastifyInstance): void {

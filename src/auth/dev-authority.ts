@@ -40,7 +40,8 @@ const EARLIER_ISSUER = `https://login.microsoftonline.com/${TENANT_PLACEHOLDER}/
 /** What a sealed grant's `aud` says: never Graph's, so the API refuses one presented as an access token. */
 const SEALED_AUDIENCE = 'urn:graph-lro:';
 const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
-const CLOCK_TOLERANCE_SECONDS = 60;
+/** How far past its `exp` a token or sealed grant is still taken: clocks of instances and clients drift. */
+export const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The usual reason a developer's token is refused: it was minted against another server's key. */
 const UNKNOWN_KEY_HINT =

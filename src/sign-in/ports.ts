@@ -41,7 +41,10 @@ export interface TokenIssuer {
   unseal(purpose: SealPurpose, token: string): Promise<Unsealed>;
 }
 
-/** Remembers ids once: `true` the first time an id is claimed, `false` every time after, on every instance. */
+/**
+ * Remembers ids once: `true` the first time an id is claimed, `false` every time after, on every instance,
+ * for as long as what the id names can be presented (`expiresAt`, seconds since the epoch, its `exp`).
+ */
 export interface SingleUse {
-  claim(id: string): Promise<boolean>;
+  claim(id: string, expiresAt: number): Promise<boolean>;
 }

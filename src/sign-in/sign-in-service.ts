@@ -198,7 +198,7 @@ export class SignInService {
     if (claims['redirect_uri'] !== redirectUri) throw new SignInError('redirectUriMismatch', { redirectUri, clientId: application.clientId });
     checkVerifier(claims['code_challenge'], form.code_verifier, secret !== undefined);
     // Last, so that a request refused above leaves the code usable; a code is good for one token response.
-    if (!(await this.usedCodes.claim(String(claims['jti'])))) throw new SignInError('codeRedeemed');
+    if (!(await this.usedCodes.claim(String(claims['jti']), Number(claims['exp'])))) throw new SignInError('codeRedeemed');
     const user = await this.user(application.tenantId, claims['oid']);
     const requested = readScopes(String(claims['requested'] ?? ''), endpoint.tenant);
     const scopes = (claims['scp'] as string[] | undefined) ?? [];

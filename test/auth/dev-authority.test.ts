@@ -43,6 +43,7 @@ function memorySecrets(): SecretStore & { values: Map<string, string> } {
       if (!values.has(name)) values.set(name, value);
       return values.get(name)!;
     },
+    removeRange: () => assert.fail('the dev authority removes no secret'),
   };
 }
 

@@ -39,7 +39,7 @@ export const CITUS_TABLES: readonly CitusTable[] = [
   {
     table: 'secrets',
     placement: 'reference',
-    reason: 'one row per secret (the dev signing key), read by every instance at start, written once',
+    reason: 'one row per secret (the dev signing key), read by every instance at start, written once; under dev identity also one per authorization code redeemed, until it expires',
   },
   {
     table: 'schema_migrations',

@@ -64,5 +64,23 @@ export function retentionContract(name: string, open: () => Promise<Store>): voi
         await store.close();
       }
     });
+
+    it('secrets: a range of names is removed, from its first name up to (not including) its last, bytewise', async () => {
+      const store = await open();
+      try {
+        for (const name of ['code:0005:a', 'code:0009:b', 'code:0010:c', 'code:0011:d', 'code;', 'Code:0001', 'dev-signing-key']) {
+          await store.secrets.putIfAbsent(name, `value of ${name}`);
+        }
+        assert.equal(await store.secrets.removeRange('code:', 'code:0010'), 2);
+        assert.equal(await store.secrets.removeRange('code:', 'code:0010'), 0, 'nothing left in it');
+        // What is left keeps its first value: a put under a removed name stores the new one.
+        for (const name of ['code:0010:c', 'code:0011:d', 'code;', 'Code:0001', 'dev-signing-key']) {
+          assert.equal(await store.secrets.putIfAbsent(name, 'new'), `value of ${name}`, name);
+        }
+        assert.equal(await store.secrets.putIfAbsent('code:0005:a', 'new'), 'new');
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

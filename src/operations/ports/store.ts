@@ -8,6 +8,8 @@ import type { UserDirectory } from './user-directory.js';
 export interface SecretStore {
   /** The value stored under `name`; when there is none, `value` is stored and answered. The first writer wins. */
   putIfAbsent(name: string, value: string): Promise<string>;
+  /** Removes every value whose name `n` has `from <= n < to`, comparing bytewise; answers how many went. */
+  removeRange(from: string, to: string): Promise<number>;
 }
 
 /** What an operator watches: the data by status, and the engine's connections where it has a pool. */

@@ -85,6 +85,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await pool.query(named(STATEMENTS.insertSecret, [name, value]));
         return (await pool.query<{ value: string }>(named(STATEMENTS.selectSecret, [name]))).rows[0]!.value;
       },
+      removeRange: async (from, to) => (await pool.query(named(STATEMENTS.removeSecrets, [from, to]))).rowCount ?? 0,
     },
     ping: async () => {
       await pool.query('SELECT 1');
@@ -175,6 +176,8 @@ const STATEMENTS = {
   purgeFinished: { name: 'graph-lro/operations/purge-finished', text: PURGE.text },
   insertSecret: { name: 'graph-lro/secrets/insert', text: 'INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING' },
   selectSecret: { name: 'graph-lro/secrets/select', text: 'SELECT value FROM secrets WHERE name = $1' },
+  // name is COLLATE "C": the range is bytewise, as SQLite's.
+  removeSecrets: { name: 'graph-lro/secrets/remove-range', text: 'DELETE FROM secrets WHERE name >= $1 AND name < $2' },
   countByStatus: { name: 'graph-lro/operations/count-by-status', text: COUNT_BY_STATUS_SQL },
   userById: { name: 'graph-lro/users/by-id', text: USERS.byId.text },
   userByUpn: { name: 'graph-lro/users/by-upn', text: USERS.byUpn.text },

@@ -172,7 +172,11 @@ function secretStore(db: Connection): SecretStore {
     insert.run({ name, value });
     return select.get({ name })!.value;
   });
-  return { putIfAbsent: async (name, value) => putIfAbsent(name, value) };
+  const remove = db.prepare('DELETE FROM secrets WHERE name >= @from AND name < @to');
+  return {
+    putIfAbsent: async (name, value) => putIfAbsent(name, value),
+    removeRange: async (from, to) => remove.run({ from, to }).changes,
+  };
 }
 
 function userDirectory(db: Connection): UserDirectory {
