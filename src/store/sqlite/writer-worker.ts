@@ -17,10 +17,10 @@ let batch: Promise<Answer>[] = [];
 
 port.on('message', (message: ToWriter) => {
   if (message.kind === 'close') return void close();
-  // Scheduled after the group's own commit (run() below schedules it on the first write of a turn), so the
-  // batch closes with the group; answering waits for the commit either way.
-  if (batch.length === 0) setImmediate(postAnswers);
   batch.push(answer(message));
+  // Scheduled after the group's own commit (which answer() scheduled on the turn's first write), so the
+  // batch closes with the group; its answers wait for that commit either way.
+  if (batch.length === 1) setImmediate(postAnswers);
 });
 
 function answer<W extends OperationWrite>({ seq, write, parameters }: WriteRequest & { readonly write: W; readonly parameters: OperationWriteParameters[W] }): Promise<Answer> {
