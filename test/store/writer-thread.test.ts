@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Store } from '../../src/operations/ports/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -33,21 +34,28 @@ describe('sqlite writer thread', () => {
   }
 
   it('fails a write that breaks a constraint alone: the others of its group commit, and its error is the driver’s', BOUND, async () => {
-    const { store } = openWithThread();
+    const { store, path } = openWithThread();
     try {
       await store.operations.insert(owner, newOperation('taken', T0));
-      const before = (await store.statistics()).groupCommits!;
-      const outcomes = await Promise.allSettled(
-        ['a', 'taken', 'b'].map((id) => store.operations.insert(owner, newOperation(id, T0, { statusDetail: 'group' }))),
-      );
+      // Another connection holds the write lock, so the thread waits inside a group of its first write while
+      // the next three arrive: they make up one group whatever the timing of the two threads.
+      const blocker = new Database(path);
+      blocker.exec('BEGIN IMMEDIATE');
+      const first = store.operations.insert(owner, newOperation('first', T0));
+      await delay(50);
+      const grouped = Promise.allSettled(['a', 'taken', 'b'].map((id) => store.operations.insert(owner, newOperation(id, T0, { statusDetail: 'group' }))));
+      await delay(50);
+      blocker.exec('COMMIT');
+      blocker.close();
+      await first;
+      const outcomes = await grouped;
       assert.deepEqual(outcomes.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'fulfilled']);
       const error = (outcomes[1] as PromiseRejectedResult).reason as Database.SqliteError;
       assert.ok(error instanceof Database.SqliteError, `a SqliteError, not ${String(error)}`);
       assert.equal(error.code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
       assert.match(error.message, /UNIQUE constraint failed/);
       assert.equal(isStoreUnavailable(error), false, 'a constraint is the request’s fault, not the store’s');
-      const after = (await store.statistics()).groupCommits!;
-      assert.deepEqual({ commits: after.commits - before.commits, writes: after.writes - before.writes }, { commits: 1, writes: 3 }, 'one group');
+      assert.ok((await store.statistics()).groupCommits!.largestGroup >= 3, 'the three shared a group');
       assert.equal((await store.operations.get(owner, 'a'))?.statusDetail, 'group');
       assert.equal((await store.operations.get(owner, 'b'))?.statusDetail, 'group');
       assert.equal((await store.operations.get(owner, 'taken'))?.statusDetail, null, 'the first holder of the id is kept');
