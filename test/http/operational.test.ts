@@ -68,7 +68,7 @@ describe('health and metrics', () => {
     }
   });
 
-  it('a SQLite writer thread that died answers writes 503 with Retry-After, and reads go on', async () => {
+  it('a SQLite writer thread that died answers writes 503 with Retry-After, reads go on, and /readyz says not ready', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'graph-lro-writer-died-'));
     let thread: WriterThread | undefined;
     const store = openSqliteStore({ path: join(dir, 'graph-lro.db'), placeWrites: (db) => (thread = new WriterThread(db.name)) });
@@ -83,6 +83,9 @@ describe('health and metrics', () => {
       assert.equal(res.headers['retry-after'], '5');
       assert.equal(res.json.error.code, 'serviceNotAvailable');
       assert.equal((await died.request(t, { method: 'GET', url: `${OPERATIONS}/${created.json.id}` })).statusCode, 200);
+      const ready = await died.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 503, 'a balancer sends writers elsewhere');
+      assert.equal(ready.headers['retry-after'], '5');
     } finally {
       await died.close();
       rmSync(dir, { recursive: true, force: true });

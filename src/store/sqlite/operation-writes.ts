@@ -52,6 +52,8 @@ export interface OperationWrites {
   run<W extends OperationWrite>(write: W, parameters: OperationWriteParameters[W]): Promise<OperationWriteResults[W]>;
   /** The group commits so far, as of the last write answered. */
   statistics(): CommitStatistics;
+  /** Throws what every write would now fail with, when writes can no longer succeed: for readiness checks. */
+  check(): void;
   /** Commits and answers every write asked for so far; later ones fail. */
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export function eventLoopWrites(db: Connection): OperationWrites {
       return group.run(() => statement(parameters));
     },
     statistics: () => group.statistics(),
+    check: () => undefined, // the store's own connection: its ping answers for it
     close: async () => group.commitQueued(),
   };
 }

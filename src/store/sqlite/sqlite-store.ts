@@ -62,7 +62,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     users: userDirectory(db),
     secrets: secretStore(db),
     admin: sqliteAdminStore(db),
+    // Not ready when writes would fail: a load balancer then sends clients to an instance that can write.
     ping: async () => {
+      writes.check();
       ping.get();
     },
     statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})), groupCommits: writes.statistics() }),

@@ -48,6 +48,10 @@ export class WriterThread implements OperationWrites {
     return this.#statistics;
   }
 
+  check(): void {
+    if (this.#state.kind === 'stopped') throw this.#state.error;
+  }
+
   async close(): Promise<void> {
     if (this.#state.kind === 'open') {
       this.#state = { kind: 'closing' };
