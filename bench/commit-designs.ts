@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { COMMIT_MODES, loopWriter, openConnection, threadWriter, type CommitMode, type Owner, type Writer, type WriterStatistics } from './ceiling-sqlite-writer.js';
-import { COLLECTION, getRequests, load, loadFigures, patchRequests, randomTag, type LoadFigures } from './load.js';
+import { COLLECTION, getRequests, load, loadFigures, loadMixed, patchRequests, randomTag, type LoadFigures } from './load.js';
 import { cpuSeconds, sleep, startNode, stopChild, tempDirs, waitFor } from './processes.js';
 import { fmt, loadAverage, loadAverages, mean, mib, ms, writeResults } from './report.js';
 import { DATABASE_FILE, OWNER, seedSqlite, type SeedResult } from './seed.js';
@@ -305,16 +305,17 @@ interface Run {
 }
 
 /**
- * The scenario's load (run.ts's PATCH and GET scenarios, bench/load.ts). No authorization header: the bare server
+ * The scenario's load (run.ts's PATCH, GET and mixed scenarios, bench/load.ts). No authorization header: the bare server
  * checks none (run.ts sends graph-lro's dev token only so that both of its sides get identical bytes; here there is
  * no graph-lro to mint one, and every side is the bare server).
  */
-async function loadScenario(server: Server, scenario: ScenarioName, connections: number, seconds: number, seeded: SeedResult) {
-  const [patch, get] = await Promise.all([
-    scenario === 'get' ? undefined : load(server.origin, patchRequests(seeded), connections, seconds),
-    scenario === 'patch' ? undefined : load(server.origin, getRequests(seeded), connections, seconds),
-  ]);
-  return { patch: patch && traffic(patch), get: get && traffic(get) };
+async function loadScenario(server: Server, scenario: ScenarioName, connections: number, seconds: number, seeded: SeedResult): Promise<{ patch?: Traffic; get?: Traffic }> {
+  if (scenario === 'mixed') {
+    const { patch, get } = await loadMixed(server.origin, seeded, connections, seconds);
+    return { patch: traffic(patch), get: traffic(get) };
+  }
+  const result = traffic(await load(server.origin, scenario === 'patch' ? patchRequests(seeded) : getRequests(seeded), connections, seconds));
+  return scenario === 'patch' ? { patch: result } : { get: result };
 }
 
 async function measure(server: Server, scenario: ScenarioName, connections: number, round: number, options: Options, seeded: SeedResult, walPath: string): Promise<Run> {

@@ -40,6 +40,25 @@ export function getRequests(seeded: SeedResult): autocannon.Request[] {
 }
 
 /**
+ * PATCH and GET at once (the "mixed" scenario): `connections` connections sending `patchRequests` and as many
+ * sending `getRequests`, two autocannon runs started together for `seconds`, each reported on its own: how
+ * reads fare while writes commit.
+ */
+export async function loadMixed(
+  origin: string,
+  seeded: SeedResult,
+  connections: number,
+  seconds: number,
+  headers?: Record<string, string>,
+): Promise<{ patch: autocannon.Result; get: autocannon.Result }> {
+  const [patch, get] = await Promise.all([
+    load(origin, patchRequests(seeded), connections, seconds, headers),
+    load(origin, getRequests(seeded), connections, seconds, headers),
+  ]);
+  return { patch, get };
+}
+
+/**
  * An autocannon run's headline figures: req/s (its mean over the run's seconds), latency p50 and p99 (ms), and
  * the requests answered (2xx and non-2xx; not errors nor timeouts), the count CPU per request divides by.
  */

@@ -4,6 +4,7 @@
  * throughput, latency, memory and start-up time side by side.
  *
  *   npm run bench                       # sqlite + postgres, 1k + 1M rows, 10 + 100 connections, 10 s, 2 rounds
+ *                                       # scenarios patch, get, list, mixed (C PATCH + C GET connections at once)
  *   npm run bench -- --quick            # smoke run: 1k rows, 3 s, 1 round (~1–2 min)
  *   npm run bench -- --engines sqlite --rows 1000 --connections 10,100 --duration 10 --rounds 2
  *   npm run bench -- --parts startup    # only `npm start` to first answer, cold and warm (~1 min)
@@ -23,7 +24,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import ts from 'typescript';
 import { openSqliteDatabase } from '../src/store/sqlite/sqlite-store.js';
-import { COLLECTION, getRequests, load, loadFigures, patchRequests, pick } from './load.js';
+import { COLLECTION, getRequests, load, loadFigures, loadMixed, patchRequests, pick, type LoadFigures } from './load.js';
 import { children, cpuSeconds, sleep, startNode, stopChild, tempDirs, waitFor } from './processes.js';
 import { breakdown, breakdownTable, profilerFlags, readProfile, type ProfileBreakdown } from './profile.js';
 import { fmt, loadAverage, loadAverages, mean, mib, ms, RESULTS_DIR, writeResults } from './report.js';
@@ -34,7 +35,8 @@ const DEFAULT_DATABASE_URL =
   process.env.GRAPH_LRO_BENCH_DATABASE_URL ?? process.env.GRAPH_LRO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 type Engine = 'sqlite' | 'postgres';
-type ScenarioName = 'patch' | 'get' | 'list';
+/** `mixed`: C connections sending `patch`'s requests and C sending `get`'s, at the same time (bench/load.ts). */
+type ScenarioName = 'patch' | 'get' | 'list' | 'mixed';
 /**
  * The second ceiling of each engine: on SQLite the bare server at `synchronous = NORMAL` (what group commit
  * is measured against), on PostgreSQL the minimal one (a table of the Graph columns only).
@@ -48,11 +50,12 @@ const SECOND_CEILING: Record<Engine, { side: SecondCeiling; args: string[]; titl
 type Part = 'load' | 'startup' | 'waiters';
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 const PARTS: readonly Part[] = ['load', 'startup', 'waiters'];
-const SCENARIOS: readonly ScenarioName[] = ['patch', 'get', 'list'];
+const SCENARIOS: readonly ScenarioName[] = ['patch', 'get', 'list', 'mixed'];
 const SCENARIO_TITLES: Record<ScenarioName, string> = {
   patch: 'PATCH one (random id)',
   get: 'GET one (random id)',
   list: 'GET page ($top=100)',
+  mixed: 'PATCH + GET one at once',
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -68,6 +71,8 @@ interface Options {
   readonly rows: number[];
   readonly engines: Engine[];
   readonly connections: number[];
+  /** The connection counts of `mixed` (C PATCH + C GET connections each): `connections`, or with `--quick` only its first. */
+  readonly mixedConnections: number[];
   readonly scenarios: ScenarioName[];
   readonly duration: number;
   readonly rounds: number;
@@ -85,13 +90,17 @@ const USAGE = `npm run bench -- [options]
   --rows 1000,1000000        seeded operations (k/m suffixes work: 1k,1m)      default: both
   --engines sqlite,postgres  storage engines                                    default: both
   --connections 10,100       autocannon connections                             default: 10,100
-  --scenarios patch,get,list what to load                                       default: all three
+  --scenarios patch,get,list,mixed  what to load                                default: all four
+                             patch: PATCH of a random open operation; get: GET of a random one;
+                             list: GET of the first page; mixed: C PATCH and C GET connections at once
+                             (C = each connection count), PATCH and GET reported separately
   --duration 10              seconds per measured run                           default: 10
   --rounds 2                 A/B alternations per scenario and connection count default: 2
   --warmup 2                 seconds of warm-up per server and scenario         default: 2
   --database URL             PostgreSQL (a schema bench_<pid> is created, then dropped)
                              default: $GRAPH_LRO_BENCH_DATABASE_URL or ${DEFAULT_DATABASE_URL}
-  --quick                    smoke run: rows 1000, duration 3, rounds 1, startup-runs 1 (explicit flags still win)
+  --quick                    smoke run: rows 1000, duration 3, rounds 1, startup-runs 1, mixed at the first
+                             connection count only (explicit flags still win)
   --parts load,startup       load: graph-lro against its ceiling (the options above);
                              startup: \`npm start\` to its first answer, cold (no build) and warm (built)
                              waiters: memory and idle CPU per waiting request, and how soon a PATCH reaches its waiter
@@ -148,13 +157,15 @@ function readOptions(argv: string[]): Options {
     if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${what}: '${text}' is not one of ${allowed.join(', ')}`);
     return text as T;
   };
+  const connections = list(values.connections ?? '10,100', 'connections').map((text) => count(text, 'connections', 1));
   return {
     parts: [...new Set(list(values.parts ?? PARTS.join(','), 'parts').map((text) => oneOf(text, PARTS, 'parts')))],
     startupRuns: count(values['startup-runs'] ?? (quick ? '1' : '3'), 'startup-runs', 1),
     waiters: count(values.waiters ?? (quick ? '1000' : '10000'), 'waiters', 10),
     rows: list(values.rows ?? (quick ? '1000' : '1000,1000000'), 'rows').map((text) => count(text, 'rows', 100)),
     engines: [...new Set(list(values.engines ?? ENGINES.join(','), 'engines').map((text) => oneOf(text, ENGINES, 'engines')))],
-    connections: list(values.connections ?? '10,100', 'connections').map((text) => count(text, 'connections', 1)),
+    connections,
+    mixedConnections: quick && values.connections === undefined ? connections.slice(0, 1) : connections,
     scenarios: [...new Set(list(values.scenarios ?? SCENARIOS.join(','), 'scenarios').map((text) => oneOf(text, SCENARIOS, 'scenarios')))],
     duration: count(values.duration ?? (quick ? '3' : '10'), 'duration', 1),
     rounds: count(values.rounds ?? (quick ? '1' : '2'), 'rounds', 1),
@@ -372,18 +383,27 @@ function fileSize(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
 
-interface LoadResult {
-  readonly side: Side;
-  readonly round: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly requests: number;
+/** One autocannon run's figures (bench/load.ts) and its answers that were not 2xx, failed or timed out. */
+interface RunFigures extends LoadFigures {
   readonly ok2xx: number;
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
   readonly statusCodes: Record<string, number>;
+}
+
+function runFigures(result: autocannon.Result): RunFigures {
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
+  return { ...loadFigures(result), ok2xx: result['2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statusCodes };
+}
+
+/** A measured run of one side. In `mixed`, its own figures are the GET requests' and `patch` the PATCH requests'. */
+interface LoadResult extends RunFigures {
+  readonly side: Side;
+  readonly round: number;
+  /** `mixed`: the PATCH requests sent at the same time as the GETs. */
+  readonly patch?: RunFigures;
   readonly rssKiB: number;
   readonly cpu: CpuPerRequest;
   readonly walBytes?: number;
@@ -411,7 +431,7 @@ interface Target {
   readonly headers: Record<string, string>;
 }
 
-function requestsFor(scenario: ScenarioName, ids: SeedResult): autocannon.Request[] {
+function requestsFor(scenario: Exclude<ScenarioName, 'mixed'>, ids: SeedResult): autocannon.Request[] {
   switch (scenario) {
     case 'patch':
       return patchRequests(ids);
@@ -429,21 +449,18 @@ function summarizeLoad(
   server: Server,
   cpu: (requests: number) => CpuPerRequest,
   walPath?: string,
+  patch?: autocannon.Result,
 ): LoadResult {
-  const figures = loadFigures(result);
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
+  const figures = runFigures(result);
+  const patchFigures = patch && runFigures(patch);
   return {
     side,
     round,
     ...figures,
-    ok2xx: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes,
+    ...(patchFigures && { patch: patchFigures }),
     rssKiB: memory(server.pid).rssKiB,
-    cpu: cpu(figures.requests),
+    // Every request of the run: in `mixed`, the PATCHes and the GETs together.
+    cpu: cpu(figures.requests + (patchFigures?.requests ?? 0)),
     loadAverage: loadAverage(),
     ...(walPath !== undefined && { walBytes: fileSize(walPath) }),
   };
@@ -452,10 +469,8 @@ function summarizeLoad(
 // ---------------------------------------------------------------------------------------------------------
 // One engine and row count
 
-interface SideSummary {
+interface TrafficSummary {
   readonly rps: number;
-  /** CPU per request, averaged over the rounds. */
-  readonly cpu: CpuPerRequest;
   readonly p50: number;
   readonly p99: number;
   readonly requests: number;
@@ -464,18 +479,28 @@ interface SideSummary {
   readonly non2xxRatio: number;
 }
 
+/** A side's runs averaged over the rounds; in `mixed` its own figures are the GET requests', `patch` the PATCH requests'. */
+interface SideSummary extends TrafficSummary {
+  /** CPU per request (in `mixed`, PATCHes and GETs together), averaged over the rounds. */
+  readonly cpu: CpuPerRequest;
+  readonly patch?: TrafficSummary;
+}
+
 interface ScenarioResult {
   readonly scenario: ScenarioName;
   readonly connections: number;
   readonly runs: LoadResult[];
   readonly graphLro: SideSummary;
   readonly ceiling: SideSummary;
-  /** graph-lro req/s ÷ ceiling req/s, each averaged over the rounds. */
+  /** graph-lro req/s ÷ ceiling req/s, each averaged over the rounds (in `mixed`, of the GETs). */
   readonly ratio: number;
   /** The lowest and highest ratio of a single round (A and B of the same round): the noise. */
   readonly ratioRange: [number, number];
-  /** The engine's second ceiling (see SECOND_CEILING), and graph-lro req/s ÷ its req/s. */
-  readonly second?: { readonly side: SecondCeiling; readonly summary: SideSummary; readonly ratio: number };
+  /** `mixed`: the same two for the PATCH requests. */
+  readonly patchRatio?: number;
+  readonly patchRatioRange?: [number, number];
+  /** The engine's second ceiling (see SECOND_CEILING), and graph-lro req/s ÷ its req/s (`mixed`: GET, and PATCH in patchRatio). */
+  readonly second?: { readonly side: SecondCeiling; readonly summary: SideSummary; readonly ratio: number; readonly patchRatio?: number };
   /** SQLite: graph-lro's writes per commit over the rounds (0 writes: a read-only scenario). */
   readonly writesPerCommit?: number;
   readonly largestGroup?: number;
@@ -582,24 +607,29 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
     // 4. Load: per scenario, a warm-up per server, then A, B, A, B… at each connection count.
     const scenarios: ScenarioResult[] = [];
     const answered: Record<Side, number> = { 'graph-lro': 0, ceiling: 0, 'ceiling-normal': 0, 'ceiling-minimal': 0 };
-    const loadCounted = async (side: Side, requests: autocannon.Request[], connections: number, seconds: number) => {
+    /** The scenario's load on one side; in `mixed`, `result` is the GET run and `patch` the PATCH run started with it. */
+    const loadCounted = async (side: Side, scenario: ScenarioName, connections: number, seconds: number): Promise<{ result: autocannon.Result; patch?: autocannon.Result }> => {
       const { server, headers } = targets[side]!;
-      const result = await load(server.origin, requests, connections, seconds, headers);
+      if (scenario === 'mixed') {
+        const { patch, get } = await loadMixed(server.origin, seeded, connections, seconds, headers);
+        answered[side] += patch.requests.total + get.requests.total;
+        return { result: get, patch };
+      }
+      const result = await load(server.origin, requestsFor(scenario, seeded), connections, seconds, headers);
       answered[side] += result.requests.total;
-      return result;
+      return { result };
     };
     /** A side's profile, written as it exited: its CPU by origin per request it answered under load. */
     const profiled = (side: Side): ProfileBreakdown => {
       const { file, profile } = readProfile(profileDir(side)!);
       return breakdown(profile, file, answered[side], { graphLro: join(ROOT, 'dist'), ceiling: join(ROOT, 'bench') });
     };
-    const maxConnections = Math.max(...options.connections);
     for (const scenario of options.scenarios) {
-      const requests = () => requestsFor(scenario, seeded);
+      const connectionCounts = scenarioConnections(scenario, options);
       if (options.warmup > 0) {
-        for (const side of sides) await loadCounted(side, requests(), maxConnections, options.warmup);
+        for (const side of sides) await loadCounted(side, scenario, Math.max(...connectionCounts), options.warmup);
       }
-      for (const connections of options.connections) {
+      for (const connections of connectionCounts) {
         const runs: LoadResult[] = [];
         for (let round = 1; round <= options.rounds; round++) {
           for (const side of sides) {
@@ -608,17 +638,20 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
             const counting = side === 'graph-lro' && engine === 'sqlite';
             const groupsBefore = counting ? await groupCommits(server) : undefined;
             const cpu = cpuMeter(server.pid, engine);
-            const result = await loadCounted(side, requests(), connections, options.duration);
-            const summary = summarizeLoad(side, round, result, server, cpu, walPath);
+            const { result, patch } = await loadCounted(side, scenario, connections, options.duration);
+            const summary = summarizeLoad(side, round, result, server, cpu, walPath, patch);
             const groupsAfter = groupsBefore && (await groupCommits(server));
             const run: LoadResult = groupsBefore && groupsAfter
               ? { ...summary, groups: { commits: groupsAfter.commits - groupsBefore.commits, writes: groupsAfter.writes - groupsBefore.writes, largestGroup: groupsAfter.largestGroup } }
               : summary;
             runs.push(run);
+            const figures = (t: RunFigures) => `${fmt(t.rps).padStart(7)} req/s  p50 ${t.p50} ms  p99 ${t.p99} ms`;
+            const failures = (t: RunFigures, what: string) =>
+              t.non2xx + t.errors > 0 ? `  !! ${what}non-2xx ${t.non2xx} errors ${t.errors} ${JSON.stringify(t.statusCodes)}` : '';
             log(
               `${scenario.padEnd(5)} c=${String(connections).padEnd(3)} round ${round}/${options.rounds} ${side.padEnd(9)} ` +
-                `${fmt(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpuText(run.cpu)}` +
-                `${run.non2xx + run.errors > 0 ? `  !! non-2xx ${run.non2xx} errors ${run.errors} ${JSON.stringify(run.statusCodes)}` : ''}` +
+                `${run.patch ? `GET ${figures(run)}  PATCH ${figures(run.patch)}` : figures(run)}  cpu ${cpuText(run.cpu)}` +
+                `${failures(run, run.patch ? 'GET ' : '')}${run.patch ? failures(run.patch, 'PATCH ') : ''}` +
                 `${run.walBytes !== undefined ? `  wal ${mib(run.walBytes)}` : ''}` +
                 `${run.groups && run.groups.commits > 0 ? `  ${(run.groups.writes / run.groups.commits).toFixed(1)} writes/commit` : ''}`,
             );
@@ -626,10 +659,12 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
         }
         const graphLro = sideSummary(runs.filter((run) => run.side === 'graph-lro'));
         const ceilingSummary = sideSummary(runs.filter((run) => run.side === 'ceiling'));
-        const perRound = Array.from({ length: options.rounds }, (_, i) => {
-          const [a, b] = [runs.find((r) => r.round === i + 1 && r.side === 'graph-lro')!, runs.find((r) => r.round === i + 1 && r.side === 'ceiling')!];
-          return a.rps / b.rps;
-        });
+        const perRound = (figures: (run: LoadResult) => RunFigures) =>
+          Array.from({ length: options.rounds }, (_, i) => {
+            const [a, b] = [runs.find((r) => r.round === i + 1 && r.side === 'graph-lro')!, runs.find((r) => r.round === i + 1 && r.side === 'ceiling')!];
+            return figures(a).rps / figures(b).rps;
+          });
+        const range = (ratios: number[]): [number, number] => [Math.min(...ratios), Math.max(...ratios)];
         const secondSummary = sideSummary(runs.filter((run) => run.side === secondSide));
         const groups = runs.flatMap((run) => (run.groups ? [run.groups] : []));
         const commits = groups.reduce((sum, g) => sum + g.commits, 0);
@@ -640,8 +675,15 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
           graphLro,
           ceiling: ceilingSummary,
           ratio: graphLro.rps / ceilingSummary.rps,
-          ratioRange: [Math.min(...perRound), Math.max(...perRound)],
-          second: { side: secondSide, summary: secondSummary, ratio: graphLro.rps / secondSummary.rps },
+          ratioRange: range(perRound((run) => run)),
+          ...(graphLro.patch &&
+            ceilingSummary.patch && { patchRatio: graphLro.patch.rps / ceilingSummary.patch.rps, patchRatioRange: range(perRound((run) => run.patch!)) }),
+          second: {
+            side: secondSide,
+            summary: secondSummary,
+            ratio: graphLro.rps / secondSummary.rps,
+            ...(graphLro.patch && secondSummary.patch && { patchRatio: graphLro.patch.rps / secondSummary.patch.rps }),
+          },
           ...(groups.length > 0 && {
             writesPerCommit: commits === 0 ? 0 : groups.reduce((sum, g) => sum + g.writes, 0) / commits,
             largestGroup: Math.max(...groups.map((g) => g.largestGroup)),
@@ -667,8 +709,7 @@ async function benchEngine(engine: Engine, rows: number, options: Options): Prom
       storage.walBytesMaxDuringLoad = Math.max(0, ...scenarios.flatMap((s) => s.runs.map((run) => run.walBytes ?? 0)));
       storage.walBytesAfterShutdown = fileSize(walPath);
     }
-    const valid =
-      verification.ok && scenarios.every((s) => s.graphLro.non2xx + s.graphLro.errors + s.ceiling.non2xx + s.ceiling.errors === 0);
+    const valid = verification.ok && scenarios.every((s) => failed(s.graphLro) + failed(s.ceiling) === 0);
     return {
       engine,
       rows,
@@ -997,12 +1038,20 @@ function probeCheckpoint(dbPath: string): WalCheckpoint {
 }
 
 function sideSummary(runs: LoadResult[]): SideSummary {
+  const databaseUs = runs.map((run) => run.cpu.databaseUs).filter((us) => us !== undefined);
+  const patches = runs.flatMap((run) => (run.patch ? [run.patch] : []));
+  return {
+    ...trafficSummary(runs),
+    cpu: { serverUs: mean(runs.map((run) => run.cpu.serverUs)), ...(databaseUs.length > 0 && { databaseUs: mean(databaseUs) }) },
+    ...(patches.length > 0 && { patch: trafficSummary(patches) }),
+  };
+}
+
+function trafficSummary(runs: readonly RunFigures[]): TrafficSummary {
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
-  const databaseUs = runs.map((run) => run.cpu.databaseUs).filter((us) => us !== undefined);
   return {
     rps: mean(runs.map((run) => run.rps)),
-    cpu: { serverUs: mean(runs.map((run) => run.cpu.serverUs)), ...(databaseUs.length > 0 && { databaseUs: mean(databaseUs) }) },
     p50: mean(runs.map((run) => run.p50)),
     p99: mean(runs.map((run) => run.p99)),
     requests,
@@ -1010,6 +1059,16 @@ function sideSummary(runs: LoadResult[]): SideSummary {
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     non2xxRatio: requests === 0 ? 0 : non2xx / requests,
   };
+}
+
+/** A side's requests that were not 2xx or failed at the connection (in `mixed`, GETs and PATCHes). */
+function failed(summary: SideSummary): number {
+  return summary.non2xx + summary.errors + (summary.patch ? summary.patch.non2xx + summary.patch.errors : 0);
+}
+
+/** The connection counts a scenario runs at (`mixed`: C PATCH + C GET connections each). */
+function scenarioConnections(scenario: ScenarioName, options: Pick<Options, 'connections' | 'mixedConnections'>): number[] {
+  return scenario === 'mixed' ? options.mixedConnections : options.connections;
 }
 
 /** pino lines at error level or above (graph-lro logs at warn in the benchmark). */
@@ -1119,6 +1178,41 @@ async function verify(targets: Targets, seeded: SeedResult): Promise<Verificatio
 /** 8× SQLite's auto-checkpoint threshold of 1,000 pages of 4 KiB. */
 const WAL_WARNING_BYTES = 8 * 1000 * 4096;
 
+/** The PATCH half of a `mixed` scenario, side by side: graph-lro, the ceiling, the second ceiling, and the ratios. */
+interface PatchFigures {
+  readonly graphLro: TrafficSummary;
+  readonly ceiling: TrafficSummary;
+  readonly second: TrafficSummary;
+  readonly ratio: number;
+  readonly ratioRange?: [number, number];
+  readonly secondRatio: number;
+}
+
+/** A table cell: `get` (the scenario's figure; in `mixed`, the GETs'), then in `mixed` the PATCHes' in brackets: `5,210 (PATCH 2,301)`. */
+function withPatch(s: ScenarioResult, get: string, patch: (figures: PatchFigures) => string): string {
+  const figures: PatchFigures | undefined = s.graphLro.patch &&
+    s.ceiling.patch &&
+    s.second?.summary.patch && {
+      graphLro: s.graphLro.patch,
+      ceiling: s.ceiling.patch,
+      second: s.second.summary.patch,
+      ratio: s.patchRatio!,
+      ...(s.patchRatioRange && { ratioRange: s.patchRatioRange }),
+      secondRatio: s.second.patchRatio!,
+    };
+  return figures ? `${get} (PATCH ${patch(figures)})` : get;
+}
+
+/** The scenario's title; in `mixed`, saying which figures are which. */
+function scenarioCell(s: ScenarioResult): string {
+  return s.scenario === 'mixed' ? `${SCENARIO_TITLES.mixed}: GET (PATCH)` : SCENARIO_TITLES[s.scenario];
+}
+
+/** `10`; in `mixed`, `10 + 10` (PATCH + GET connections). */
+function connectionsCell(s: ScenarioResult): string {
+  return s.scenario === 'mixed' ? `${s.connections} + ${s.connections}` : String(s.connections);
+}
+
 function pct(ratio: number): string {
   return `${(ratio * 100).toFixed(0)} %`;
 }
@@ -1155,7 +1249,8 @@ function markdown(report: Report): string {
       `load average at start ${String(m.loadAverageAtStart)}, at end ${String(m.loadAverageAtEnd)}.`,
   );
   const what = loaded
-    ? `engines ${o.engines.join(', ')}; rows ${o.rows.join(', ')}; connections ${o.connections.join(', ')}; ` +
+    ? `engines ${o.engines.join(', ')}; rows ${o.rows.join(', ')}; connections ${o.connections.join(', ')}` +
+      `${o.scenarios.includes('mixed') && o.mixedConnections.length < o.connections.length ? ` (mixed: ${o.mixedConnections.map((c) => `${c} + ${c}`).join(', ')})` : ''}; ` +
       `${o.duration} s per run, ${o.rounds} round(s) of A/B, ${o.warmup} s warm-up per server and scenario`
     : 'start-up only';
   lines.push(
@@ -1169,17 +1264,23 @@ function markdown(report: Report): string {
     lines.push('| scenario | conns | graph-lro req/s | p50 ms | p99 ms | ceiling req/s | p50 ms | p99 ms | graph-lro/ceiling (round range) | non-2xx (graph-lro / ceiling) |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const s of result.scenarios) {
+      const ratio = (value: number, range?: [number, number]) =>
+        `**${pct(value)}**${range === undefined || range[0] === range[1] ? '' : ` (${pct(range[0])}–${pct(range[1])})`}`;
+      const failures = (a: TrafficSummary, b: TrafficSummary) => `${a.non2xx + a.errors} / ${b.non2xx + b.errors} of ${fmt(a.requests)} / ${fmt(b.requests)}`;
+      const g = s.graphLro;
+      const c = s.ceiling;
       lines.push(
-        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p50)} | ${ms(s.graphLro.p99)} | ` +
-          `${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p50)} | ${ms(s.ceiling.p99)} | **${pct(s.ratio)}**` +
-          `${s.ratioRange[0] === s.ratioRange[1] ? '' : ` (${pct(s.ratioRange[0])}–${pct(s.ratioRange[1])})`} | ` +
-          `${s.graphLro.non2xx + s.graphLro.errors} / ${s.ceiling.non2xx + s.ceiling.errors} of ${fmt(s.graphLro.requests)} / ${fmt(s.ceiling.requests)} |`,
+        `| ${scenarioCell(s)} | ${connectionsCell(s)} | ${withPatch(s, fmt(g.rps), (p) => fmt(p.graphLro.rps))} | ` +
+          `${withPatch(s, ms(g.p50), (p) => ms(p.graphLro.p50))} | ${withPatch(s, ms(g.p99), (p) => ms(p.graphLro.p99))} | ` +
+          `${withPatch(s, fmt(c.rps), (p) => fmt(p.ceiling.rps))} | ${withPatch(s, ms(c.p50), (p) => ms(p.ceiling.p50))} | ` +
+          `${withPatch(s, ms(c.p99), (p) => ms(p.ceiling.p99))} | ` +
+          `${withPatch(s, ratio(s.ratio, s.ratioRange), (p) => ratio(p.ratio, p.ratioRange))} | ${withPatch(s, failures(g, c), (p) => failures(p.graphLro, p.ceiling))} |`,
       );
     }
     lines.push('', '| scenario | conns | graph-lro CPU / request | ceiling CPU / request | ceiling ÷ graph-lro (server) |', '|---|---:|---:|---:|---:|');
     for (const s of result.scenarios) {
       lines.push(
-        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${cpuText(s.graphLro.cpu)} | ${cpuText(s.ceiling.cpu)} | ` +
+        `| ${SCENARIO_TITLES[s.scenario]} | ${connectionsCell(s)} | ${cpuText(s.graphLro.cpu)} | ${cpuText(s.ceiling.cpu)} | ` +
           `${pct(s.ceiling.cpu.serverUs / s.graphLro.cpu.serverUs)} |`,
       );
     }
@@ -1196,9 +1297,24 @@ function markdown(report: Report): string {
     for (const s of result.scenarios) {
       const groups = s.writesPerCommit ? `${s.writesPerCommit.toFixed(1)} (${s.largestGroup})` : '—';
       const other = s.second!.summary;
+      const cells = [
+        withPatch(s, fmt(s.graphLro.rps), (p) => fmt(p.graphLro.rps)),
+        withPatch(s, ms(s.graphLro.p99), (p) => ms(p.graphLro.p99)),
+        withPatch(s, fmt(s.ceiling.rps), (p) => fmt(p.ceiling.rps)),
+        withPatch(s, ms(s.ceiling.p99), (p) => ms(p.ceiling.p99)),
+        withPatch(s, fmt(other.rps), (p) => fmt(p.second.rps)),
+        withPatch(s, ms(other.p99), (p) => ms(p.second.p99)),
+        withPatch(s, `**${pct(s.ratio)}**`, (p) => `**${pct(p.ratio)}**`),
+        withPatch(s, `**${pct(s.second!.ratio)}**`, (p) => `**${pct(p.secondRatio)}**`),
+      ];
+      lines.push(`| ${scenarioCell(s)} | ${connectionsCell(s)} | ${cells.join(' | ')} | ${cpuText(s.graphLro.cpu)}, ${cpuText(other.cpu)} | ${groups} |`);
+    }
+    if (result.scenarios.some((s) => s.scenario === 'mixed')) {
       lines.push(
-        `| ${SCENARIO_TITLES[s.scenario]} | ${s.connections} | ${fmt(s.graphLro.rps)} | ${ms(s.graphLro.p99)} | ${fmt(s.ceiling.rps)} | ${ms(s.ceiling.p99)} | ` +
-          `${fmt(other.rps)} | ${ms(other.p99)} | **${pct(s.ratio)}** | **${pct(s.second!.ratio)}** | ${cpuText(s.graphLro.cpu)}, ${cpuText(other.cpu)} | ${groups} |`,
+        '',
+        `${SCENARIO_TITLES.mixed}: C connections sending the PATCH scenario's requests and C sending the GET one's, both at the same time ` +
+          '(conns `C + C`); req/s, latency, ratios and non-2xx are those of the GETs, the PATCHes\' in brackets; CPU / request is over all requests of the run, ' +
+          'and writes per commit over its PATCHes.',
       );
     }
     const mem = result.memory;
@@ -1328,15 +1444,21 @@ async function main(): Promise<void> {
   }
 
   // Expected duration: load and warm-up exactly; start-up and seeding estimated.
+  // `mixed` runs its PATCH and GET loads at the same time: as long as any other scenario, per connection count.
   const perEngine =
-    options.scenarios.length * (3 * options.warmup + options.connections.length * options.rounds * 3 * (options.duration + 0.5)) + 8;
+    options.scenarios.reduce(
+      (sum, scenario) => sum + 3 * options.warmup + scenarioConnections(scenario, options).length * options.rounds * 3 * (options.duration + 0.5),
+      0,
+    ) + 8;
   const seeding = options.rows.reduce((sum, rows) => sum + (rows / 1e6) * 40 * options.engines.length, 0);
   const expected = perEngine * options.engines.length * options.rows.length + seeding;
   const startedAt = new Date();
   if (loading) {
     process.stdout.write(
       `graph-lro benchmark: ${options.engines.join(', ')} × rows ${options.rows.join(', ')} × ${options.scenarios.join(', ')} × ` +
-        `connections ${options.connections.join(', ')} × ${options.rounds} round(s) × 3 servers × ${options.duration} s\n` +
+        `connections ${options.connections.join(', ')}` +
+        `${options.scenarios.includes('mixed') && options.mixedConnections.length < options.connections.length ? ` (mixed: ${options.mixedConnections.map((c) => `${c} + ${c}`).join(', ')})` : ''} × ` +
+        `${options.rounds} round(s) × 3 servers × ${options.duration} s\n` +
         `expected ≈ ${(expected / 60).toFixed(1)} min (load and warm-up ${((perEngine * options.engines.length * options.rows.length) / 60).toFixed(1)} min, ` +
         `seeding ≈ ${(seeding / 60).toFixed(1)} min); Ctrl-C stops every server and cleans up.\n`,
     );
