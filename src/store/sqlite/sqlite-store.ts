@@ -12,18 +12,17 @@ import {
   OPERATION_COLUMNS,
   operationFromRow,
   patchParameters,
-  purgeStatement,
   SQLITE,
   updateParameters,
   type OperationRow,
   type PatchedRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
-import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
+import { userFromRow, userParameters, userStatements, type UserRow } from '../sql/user-query.js';
 import { countsByStatus } from '../status-counts.js';
 import { openConnection } from './connection.js';
 import { migrate } from './migrations.js';
-import { eventLoopWrites, type OperationWrites } from './operation-writes.js';
+import { eventLoopWrites, type StoreWrites } from './store-writes.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
 import { WriterThread } from './writer-thread.js';
 
@@ -39,14 +38,14 @@ export function openSqliteDatabase(path: string): Connection {
 
 export interface SqliteStoreOptions {
   readonly path: string;
-  /** Where the operation writes run; tests pass their own to reach the writer thread. */
-  readonly placeWrites?: (db: Connection) => OperationWrites;
+  /** Where the writes run; tests pass their own to reach the writer thread. */
+  readonly placeWrites?: (db: Connection) => StoreWrites;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   // Opened and migrated before any writer thread starts: the thread's connection never migrates.
   const db = openSqliteDatabase(options.path);
-  const writes = (options.placeWrites ?? placeOperationWrites)(db);
+  const writes = (options.placeWrites ?? defaultWritePlacement)(db);
   const ping = db.prepare('SELECT 1');
   const byStatus = reader<{ status: bigint; count: bigint }>(db, COUNT_BY_STATUS_SQL);
   // One process owns the database file, so its own writes are all the changes there are.
@@ -59,9 +58,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       signalAll: async () => watches.signalAll(),
       watching: () => watches.size,
     },
-    users: userDirectory(db),
-    secrets: secretStore(db),
-    admin: sqliteAdminStore(db),
+    users: userDirectory(db, writes),
+    secrets: secretStore(writes),
+    admin: sqliteAdminStore(db, writes),
     // Not ready when writes would fail: a load balancer then sends clients to an instance that can write.
     ping: async () => {
       writes.check();
@@ -79,18 +78,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
  * A file's writes go to a writer thread, whose syncs then leave the event loop free to serve reads; an
  * in-memory database exists only on this connection, so its writes are grouped on the event loop.
  */
-export function placeOperationWrites(db: Connection): OperationWrites {
+export function defaultWritePlacement(db: Connection): StoreWrites {
   return db.memory ? eventLoopWrites(db) : new WriterThread(db.name);
 }
 
 /**
- * Writes go through `writes` (grouped commits, see OperationWrites); reads use this connection. A change is
+ * Writes go through `writes` (grouped commits, see StoreWrites); reads use this connection. A change is
  * signalled to its watchers once it is committed.
  */
-function operationStore(db: Connection, writes: OperationWrites, watches: LocalWatches): OperationStore {
+function operationStore(db: Connection, writes: StoreWrites, watches: LocalWatches): OperationStore {
   const select = operationReader(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE tenant_id = ? AND user_id = ? AND id = ?`);
   const queries = new QueryStatements(db);
-  const purge = db.prepare(purgeStatement(SQLITE).text);
 
   return {
     insert: async (owner, operation) => {
@@ -115,7 +113,7 @@ function operationStore(db: Connection, writes: OperationWrites, watches: LocalW
     list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
     listDue: async (owner, now, limit) => queries.all(dueSql(SQLITE, owner, now, limit)).map((row) => operationFromRow(row)!),
-    purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
+    purgeFinished: async (before, limit) => writes.run('purgeFinished', { before, limit }),
   };
 }
 
@@ -157,35 +155,21 @@ class QueryStatements {
   }
 }
 
-function secretStore(db: Connection): SecretStore {
-  const insert = db.prepare('INSERT INTO secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING');
-  const select = db.prepare<[{ name: string }], { value: string }>('SELECT value FROM secrets WHERE name = @name');
-  const putIfAbsent = db.transaction((name: string, value: string) => {
-    insert.run({ name, value });
-    return select.get({ name })!.value;
-  });
-  const remove = db.prepare('DELETE FROM secrets WHERE name >= @from AND name < @to');
+function secretStore(writes: StoreWrites): SecretStore {
   return {
-    putIfAbsent: async (name, value) => putIfAbsent(name, value),
-    removeRange: async (from, to) => remove.run({ from, to }).changes,
+    putIfAbsent: async (name, value) => writes.run('putSecret', { name, value }),
+    removeRange: async (from, to) => writes.run('removeSecrets', { from, to }),
   };
 }
 
-function userDirectory(db: Connection): UserDirectory {
+function userDirectory(db: Connection, writes: StoreWrites): UserDirectory {
   const statements = userStatements(SQLITE);
   const byId = reader<UserRow>(db, statements.byId.text);
   const byUpn = reader<UserRow>(db, statements.byUpn.text);
-  const releaseUpn = db.prepare(statements.releaseUpn.text);
-  const save = db.prepare(statements.save.text);
-  // One transaction: the UPN's previous holder releases it, then this user takes it.
-  const upsert = db.transaction((params: UserParameters) => {
-    releaseUpn.run(params);
-    save.run(params);
-  });
 
   return {
     upsert: async (user) => {
-      upsert(userParameters(user));
+      await writes.run('upsertUser', userParameters(user));
     },
     findById: async (tenantId, id) => fromUserRow(byId.get({ tenantId, id })),
     findByUserPrincipalName: async (tenantId, userPrincipalName) =>

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { CommitStatistics } from './group-commit.js';
-import type { OperationWrite, OperationWriteParameters } from './operation-writes.js';
+import type { StoreWrite, WriteParameters } from './store-writes.js';
 
 /** What the writer thread is started with. */
 export interface WriterData {
@@ -9,7 +9,7 @@ export interface WriterData {
 }
 
 /** One write, numbered by the store so that its answer finds its caller. */
-export type WriteRequest = { readonly [W in OperationWrite]: { readonly kind: 'write'; readonly seq: number; readonly write: W; readonly parameters: OperationWriteParameters[W] } }[OperationWrite];
+export type WriteRequest = { readonly [W in StoreWrite]: { readonly kind: 'write'; readonly seq: number; readonly write: W; readonly parameters: WriteParameters[W] } }[StoreWrite];
 
 /** The store to the thread: writes, then at most one `close`, after which it sends nothing. */
 export type ToWriter = WriteRequest | { readonly kind: 'close' };

@@ -1,16 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import { STORE_WRITER_STOPPED } from '../unavailable.js';
 import type { CommitStatistics } from './group-commit.js';
-import type { OperationWrite, OperationWriteParameters, OperationWriteResults, OperationWrites } from './operation-writes.js';
+import type { StoreWrite, WriteParameters, WriteResults, StoreWrites } from './store-writes.js';
 import { fromWire, type Answer, type FromWriter, type ToWriter, type WriteRequest, type WriterData } from './writer-protocol.js';
 
 /**
- * The operation writes of a file database, committed in a thread of their own (writer-worker.ts), so that
+ * The writes of a file database, committed in a thread of their own (writer-worker.ts), so that
  * the event loop goes on serving reads while the disk syncs a commit: measured on the bare server, PATCH +
  * GET at once served 1.7–2.3× the GETs at a GET p99 of 3.5 ms instead of 18.5, for some 15 % fewer PATCHes
  * (bench/commit-designs.ts). Reads stay on the store's own connection: WAL lets them run beside the writer.
  */
-export class WriterThread implements OperationWrites {
+export class WriterThread implements StoreWrites {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Settle>();
   #seq = 0;
@@ -33,7 +33,7 @@ export class WriterThread implements OperationWrites {
     );
   }
 
-  run<W extends OperationWrite>(write: W, parameters: OperationWriteParameters[W]): Promise<OperationWriteResults[W]> {
+  run<W extends StoreWrite>(write: W, parameters: WriteParameters[W]): Promise<WriteResults[W]> {
     const request = { kind: 'write', seq: ++this.#seq, write, parameters } as WriteRequest;
     return new Promise((resolve, reject) => {
       if (this.#state.kind === 'stopped') return reject(this.#state.error);

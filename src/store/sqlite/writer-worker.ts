@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection } from './connection.js';
-import { eventLoopWrites, type OperationWrite, type OperationWriteParameters } from './operation-writes.js';
+import { eventLoopWrites, type StoreWrite, type WriteParameters } from './store-writes.js';
 import { toWire, type Answer, type FromWriter, type ToWriter, type WriteRequest, type WriterData } from './writer-protocol.js';
 
 const port = parentPort!;
@@ -23,7 +23,7 @@ port.on('message', (message: ToWriter) => {
   if (batch.length === 1) setImmediate(postAnswers);
 });
 
-function answer<W extends OperationWrite>({ seq, write, parameters }: WriteRequest & { readonly write: W; readonly parameters: OperationWriteParameters[W] }): Promise<Answer> {
+function answer<W extends StoreWrite>({ seq, write, parameters }: WriteRequest & { readonly write: W; readonly parameters: WriteParameters[W] }): Promise<Answer> {
   return writes.run(write, parameters).then(
     (value): Answer => ({ seq, ok: true, value }),
     (error: unknown): Answer => ({ seq, ok: false, error: toWire(error) }),
