@@ -208,7 +208,9 @@ describe('kill -9 mid-load, SQLite (--data)', () => {
       midway: async (origin) => {
         const groups = await groupCommits(origin);
         t.diagnostic(`midway: ${groups.writes} writes in ${groups.commits} commits, the largest group ${groups.largest_group}`);
-        assert.ok(groups.writes >= 2 * groups.commits, `writes share commits (${groups.writes} writes in ${groups.commits} commits)`);
+        // Writes are sharing commits: without group commit every commit holds one. How many share one on
+        // average depends on how busy the machine is (1.8 to 5 seen), so the test asks only that they do.
+        assert.ok(groups.writes > groups.commits, `writes share commits (${groups.writes} writes in ${groups.commits} commits, the largest group ${groups.largest_group})`);
       },
     });
   });
