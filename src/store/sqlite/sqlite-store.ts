@@ -29,13 +29,13 @@ import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
 
+/** The most memory SQLite's page cache of a connection takes (a negative `cache_size` is in KiB). */
+const PAGE_CACHE_KIB = 64 * 1024;
+
 /**
  * Opens the database with this service's pragmas and brings its schema up to date. Exported so tests can
  * inspect the very connection a store would use; the service itself calls `openSqliteStore`.
  */
-/** The most memory SQLite's page cache of a connection takes (a negative `cache_size` is in KiB). */
-const PAGE_CACHE_KIB = 64 * 1024;
-
 export function openSqliteDatabase(path: string): Connection {
   const db = new Database(path);
   // WAL lets readers run alongside the writer; an in-memory database has no journal file to switch.
