@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/orderings.ts [--rows 1000,100000,1000000] [--engines sqlite,postgres] [--pages 15]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import type { Store } from '../src/operations/ports/store.js';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { statusValue } from '../src/operations/status.js';
+import { median, percentile, writeResults } from './report.js';
 import { DATABASE_FILE, dropPostgresSchema, OWNER, seedPostgres, seedSqlite } from './seed.js';
 
 const { values } = parseArgs({
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     database: { type: 'string', default: process.env.GRAPH_LRO_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
+const startedAt = new Date().toISOString();
 const rowCounts = values.rows.split(',').map(Number);
 const engines = values.engines.split(',');
 const pages = Number(values.pages);
@@ -51,8 +53,9 @@ for (const engine of engines) {
     await withSeededStore(engine, rows, async (store) => {
       for (const [query, list] of Object.entries(QUERIES)) {
         const times = await timePages(store, list);
-        results.push({ engine, rows, query, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9) });
-        process.stderr.write(`[${engine} ${rows.toLocaleString('en-US')}] ${query}: ${quantile(times, 0.5).toFixed(2)} ms\n`);
+        const medianMs = median(times);
+        results.push({ engine, rows, query, medianMs, p90Ms: percentile([...times].sort((a, b) => a - b), 90) });
+        process.stderr.write(`[${engine} ${rows.toLocaleString('en-US')}] ${query}: ${medianMs.toFixed(2)} ms\n`);
       }
     });
   }
@@ -64,8 +67,8 @@ const table = [
   ...results.map((r) => `| ${r.engine} | ${r.rows.toLocaleString('en-US')} | \`${r.query}\` | ${r.medianMs.toFixed(2)} | ${r.p90Ms.toFixed(2)} |`),
 ].join('\n');
 process.stdout.write(`${table}\n`);
-const file = join('bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z-orderings.json`);
-writeFileSync(file, `${JSON.stringify({ node: process.version, pages, results }, null, 2)}\n`);
+const report = { startedAt, node: process.version, pages, results };
+const file = writeResults(report, 'orderings');
 process.stdout.write(`Wrote ${file}\n`);
 
 /** Every first page of `list`, after one unmeasured page that warms the caches and plans the statement. */
@@ -109,9 +112,4 @@ async function withSeededStore(engine: string, rows: number, body: (store: Store
   } finally {
     await dropPostgresSchema(values.database, schema);
   }
-}
-
-function quantile(times: readonly number[], q: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -27,7 +27,7 @@ import { openSqliteDatabase } from '../src/store/sqlite/sqlite-store.js';
 import { COLLECTION, getRequests, load, loadFigures, loadMixed, patchRequests, pick, type LoadFigures } from './load.js';
 import { children, cpuSeconds, sleep, startNode, stopChild, tempDirs, waitFor } from './processes.js';
 import { breakdown, breakdownTable, profilerFlags, readProfile, type ProfileBreakdown } from './profile.js';
-import { fmt, loadAverage, loadAverages, mean, mib, ms, RESULTS_DIR, writeResults } from './report.js';
+import { fmt, loadAverage, loadAverages, mean, median, mib, ms, percentile, RESULTS_DIR, writeResults } from './report.js';
 import { DATABASE_FILE, dropPostgresSchema, seedPostgres, seedSqlite, type SeedResult } from './seed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -794,10 +794,6 @@ const DELIVERY_SAMPLES = 200;
 /** Connections opened at a time: the server's accept backlog (somaxconn) is not the subject. */
 const OPEN_BATCH = 250;
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 async function waitingRequests(server: Server): Promise<number> {
   const text = await (await fetch(`${server.origin}/metrics`)).text();
   return Number(/^graph_lro_waiting_requests (\d+)$/m.exec(text)?.[1] ?? NaN);
@@ -1005,12 +1001,6 @@ async function benchStartup(runs: number): Promise<StartupResult> {
     rmSync(project, { recursive: true, force: true });
     tempDirs.delete(project);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 interface WalCheckpoint {
