@@ -107,6 +107,40 @@ describe('protection', () => {
     }
   });
 
+  it('stalls shorter than the limit turn nobody away, even when each outlasts a sample window of 250 ms', async () => {
+    const limitMs = 600;
+    const h = await startHarness({ overload: { maxEventLoopDelayMs: limitMs } });
+    try {
+      const { token } = await h.user('stalled@contoso.com');
+      const get = () => h.request(token, { method: 'GET', url: OPERATIONS });
+      // Past start-up's grace (two sample windows), so the readings below are the ones that count.
+      await new Promise((resolve) => setTimeout(resolve, 2 * limitMs + 100));
+      // The loop held 300 ms at a time — a /metrics scrape on a large store, say — with a turn between.
+      let stalls = 0;
+      const burner = setInterval(() => {
+        stalls += 1;
+        const busyUntil = performance.now() + 300;
+        while (performance.now() < busyUntil);
+      }, 1);
+      const statuses: number[] = [];
+      try {
+        const until = performance.now() + 3 * limitMs;
+        while (performance.now() < until) {
+          statuses.push((await get()).statusCode);
+          // inject() answers within microtasks: give the timers (the stalls, the samples) their turn.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        clearInterval(burner);
+      }
+      assert.ok(stalls >= 6, `the loop stalled ${stalls} times`);
+      assert.ok(statuses.length >= 3, `${statuses.length} requests were answered between the stalls`);
+      assert.deepEqual(new Set(statuses), new Set([200]), 'a lag of 300 ms is below the limit of 600 ms');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
     const h = await startHarness({ limits: { keepAliveTimeoutMs: 300 } });
     try {
