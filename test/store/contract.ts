@@ -16,6 +16,7 @@ import { operationFilterContract } from './filter-contract.js';
 import { freshStoreTest, newOperation } from './fresh-store.js';
 import { retentionContract } from './retention-contract.js';
 import { scheduleContract } from './schedule-contract.js';
+import { statisticsContract } from './statistics-contract.js';
 import { userDirectoryContract } from './user-directory-contract.js';
 
 /**
@@ -27,6 +28,7 @@ export function operationStoreContract(name: string, open: () => Promise<Store>)
   operationFilterContract(name, open);
   retentionContract(name, open);
   scheduleContract(name, test);
+  statisticsContract(name, test);
   userDirectoryContract(name, test);
 
   describe(`${name}: operations`, () => {
