@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteDatabase, openSqliteStore, SQLITE_COUNT_BY_STATUS_SQL } from '../../src/store/sqlite/sqlite-store.js';
+import { patchParameters, patchStatement, SQLITE } from '../../src/store/sql/operation-query.js';
 import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
 import { changeFeedContract } from './change-feed-contract.js';
 import { adminStoreContract } from './admin-contract.js';
@@ -30,6 +31,8 @@ patchContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 const owner = { tenantId: 'tenant-1', userId: 'user-1' };
 /** The last schema version whose users all had a UPN: a rename deleted the name's previous holder. */
 const SCHEMA_WITH_UPN_REQUIRED = 4;
+/** The last schema version without the counts by status its triggers keep: statistics scanned the table. */
+const SCHEMA_WITHOUT_COUNTS = 9;
 const stored: LongRunningOperation = {
   id: 'op-1',
   createdDateTime: 17_145_000_000_000_001n,
@@ -40,6 +43,17 @@ const stored: LongRunningOperation = {
   version: 1,
   finishedAt: null,
 };
+
+/** A database file migrated up to `version` only, as a release of that schema left it; open, for the test to fill. */
+function databaseAtVersion(path: string, version: number): Database.Database {
+  const db = new Database(path);
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+  for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+    db.exec(migration.sql);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, '');
+  }
+  return db;
+}
 
 describe('sqlite specifics', () => {
   it('reopening a file keeps its data and applies each migration once', async () => {
@@ -72,12 +86,7 @@ describe('sqlite specifics', () => {
 
   it('migrates users of the schema before UPNs could be NULL, keeping them and the table’s keys', async () => {
     const path = freshPath();
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
-    for (const migration of MIGRATIONS.filter((m) => m.version <= SCHEMA_WITH_UPN_REQUIRED)) {
-      old.exec(migration.sql);
-      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, '');
-    }
+    const old = databaseAtVersion(path, SCHEMA_WITH_UPN_REQUIRED);
     const users = [
       { tenantId: 'tenant-1', id: 'user-ada', userPrincipalName: 'Ada@Contoso.com' },
       { tenantId: 'tenant-1', id: 'user-grace', userPrincipalName: 'grace@contoso.com' },
@@ -101,6 +110,80 @@ describe('sqlite specifics', () => {
       assert.throws(() => insert.run('tenant-1', 'user-grace', 'g2@contoso.com', 'g2@contoso.com'), /UNIQUE/, 'the primary key');
       assert.throws(() => insert.run('tenant-1', 'user-new', 'GRACE@contoso.com', 'grace@contoso.com'), /UNIQUE/, 'one holder per UPN');
       assert.throws(() => insert.run('tenant-1', 'user-new', 'new@contoso.com', null), /CHECK/, 'the UPN and its key go together');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migrating a database with operations to the counts by status counts the ones it has', async () => {
+    const path = freshPath();
+    const old = databaseAtVersion(path, SCHEMA_WITHOUT_COUNTS);
+    const insert = old.prepare(
+      `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES ('t', ?, ?, 0, 0, ?, 1)`,
+    );
+    // 3 notStarted, 1 running, none succeeded, 2 failed, across two owners.
+    for (const [user, id, status] of [['u1', 'a', 0], ['u1', 'b', 0], ['u2', 'a', 0], ['u1', 'c', 1], ['u1', 'd', 3], ['u2', 'd', 3]] as const) {
+      insert.run(user, id, status);
+    }
+    old.close();
+
+    const store = openSqliteStore({ path });
+    try {
+      assert.deepEqual((await store.statistics()).operationsByStatus, { notStarted: 3, running: 1, succeeded: 0, failed: 2 });
+      await store.operations.insert({ tenantId: 't', userId: 'u3' }, { ...stored, status: 'succeeded' });
+      assert.ok(await store.operations.delete({ tenantId: 't', userId: 'u1' }, 'c'));
+      assert.deepEqual((await store.statistics()).operationsByStatus, { notStarted: 3, running: 0, succeeded: 1, failed: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('statistics read the counts table, not the operations: no scan of operations on the event loop', async () => {
+    const db = openSqliteDatabase(':memory:');
+    try {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${SQLITE_COUNT_BY_STATUS_SQL}`).all() as { detail: string }[];
+      assert.ok(plan.length > 0);
+      for (const { detail } of plan) assert.doesNotMatch(detail, /\boperations\b/, detail);
+    } finally {
+      db.close();
+    }
+    // And it is the statement the store answers from: counts written behind its back are what it reports.
+    const path = freshPath();
+    const store = openSqliteStore({ path });
+    try {
+      await store.operations.insert(owner, stored);
+      const behind = new Database(path);
+      behind.prepare('UPDATE operation_counts SET count = 41 WHERE status = 2').run();
+      behind.close();
+      assert.deepEqual((await store.statistics()).operationsByStatus, { notStarted: 0, running: 1, succeeded: 41, failed: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a PATCH that keeps the status runs no trigger; one that changes it writes the two counts', () => {
+    const db = openSqliteDatabase(':memory:');
+    try {
+      db.prepare(
+        `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES (@tenantId, @userId, 'op-1', 0, 0, 1, 1)`,
+      ).run(owner);
+      const patch = db.prepare(patchStatement(SQLITE)).safeIntegers(true);
+      // total_changes() counts the rows that triggers write too: one is the operation alone.
+      const rowsWritten = (run: () => unknown) => {
+        const before = db.prepare('SELECT total_changes()').pluck().get() as number;
+        run();
+        return (db.prepare('SELECT total_changes()').pluck().get() as number) - before;
+      };
+      const keep = patchParameters(owner, 'op-1', { changes: { status: 'running', statusDetail: 'half way' }, now: 5n });
+      assert.equal(rowsWritten(() => patch.all(keep)), 1);
+      const finish = patchParameters(owner, 'op-1', { changes: { status: 'succeeded' }, now: 6n });
+      assert.equal(rowsWritten(() => patch.all(finish)), 3);
+      assert.deepEqual(db.prepare('SELECT status, count FROM operation_counts ORDER BY status').all(), [
+        { status: 0, count: 0 },
+        { status: 1, count: 0 },
+        { status: 2, count: 1 },
+        { status: 3, count: 0 },
+      ]);
     } finally {
       db.close();
     }

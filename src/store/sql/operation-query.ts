@@ -329,7 +329,11 @@ export function purgeStatement(dialect: Dialect): NamedStatement<'before' | 'lim
   );
 }
 
-/** Stored operations by status, across owners: a full scan, for metrics and the admin API's figures (never a request path). */
+/**
+ * Stored operations by status, across owners: a full scan, for metrics and the admin API's figures (never a
+ * request path). PostgreSQL's: it runs in the database, off the event loop; SQLite reads the counts its
+ * triggers keep (`SQLITE_COUNT_BY_STATUS_SQL`), as this scan would block the event loop.
+ */
 export const COUNT_BY_STATUS_SQL = 'SELECT status, COUNT(*) AS count FROM operations GROUP BY status';
 
 export interface SqlQuery {

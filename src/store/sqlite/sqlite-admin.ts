@@ -26,6 +26,8 @@ export function sqliteAdminStore(db: Connection): AdminStore {
   const arrays = <Row>(query: SqlQuery): Row[] => db.prepare(query.text).safeIntegers(true).raw(true).all(...query.values) as Row[];
   const run = (query: SqlQuery) => db.prepare(query.text).run(...query.values);
   const replace = db.transaction((operations: readonly OwnedOperation[], users: readonly DirectoryUser[] | undefined) => {
+    // Row by row since migration 10: a table with triggers loses SQLite's truncate optimisation. A reset
+    // or an import is rare and the counts by status must follow it, which the delete trigger does.
     db.prepare('DELETE FROM operations').run();
     if (users !== undefined) {
       db.prepare('DELETE FROM users').run();
