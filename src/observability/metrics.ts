@@ -65,7 +65,7 @@ export function registerMetrics(app: FastifyInstance, store: Pick<Store, 'statis
 }
 
 /**
- * Both store gauges read the same statistics (a scan by status): one scrape asks the store once. Answers
+ * Both store gauges read the same statistics (on PostgreSQL a scan by status): one scrape asks the store once. Answers
  * within a second of each other share one read.
  */
 function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
