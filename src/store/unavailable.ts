@@ -11,10 +11,14 @@ export function isStoreUnavailable(error: unknown): boolean {
     if (NODE_NETWORK_CODES.has(code)) return true;
     if (/^(08|53|57P)/.test(code)) return true; // PostgreSQL: connection exception, insufficient resources, operator intervention
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL') return true;
+    if (code === STORE_WRITER_STOPPED) return true;
   }
   const message = error instanceof Error ? error.message : '';
   // pg-pool's own errors carry no code
   return /timeout exceeded when trying to connect|Connection terminated|Cannot use a pool after calling end/i.test(message);
 }
+
+/** The embedded store's writer thread has stopped (sqlite/writer-thread.ts): no write can commit until a restart. */
+export const STORE_WRITER_STOPPED = 'GRAPH_LRO_WRITER_STOPPED';
 
 const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);

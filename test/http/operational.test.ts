@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { WriterThread } from '../../src/store/sqlite/writer-thread.js';
 import { OPERATIONS, startHarness, type Harness } from '../support/harness.js';
 
 describe('health and metrics', () => {
@@ -61,6 +65,30 @@ describe('health and metrics', () => {
       assert.doesNotMatch(res.body, /5432|ECONNREFUSED/, 'no internals in the answer');
     } finally {
       await down.close();
+    }
+  });
+
+  it('a SQLite writer thread that died answers writes 503 with Retry-After, reads go on, and /readyz says not ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graph-lro-writer-died-'));
+    let thread: WriterThread | undefined;
+    const store = openSqliteStore({ path: join(dir, 'graph-lro.db'), placeWrites: (db) => (thread = new WriterThread(db.name)) });
+    const died = await startHarness({ store });
+    try {
+      const { token: t } = await died.user('died@contoso.com');
+      const created = await died.request(t, { method: 'POST', url: OPERATIONS, payload: { status: 'running' } });
+      assert.equal(created.statusCode, 201);
+      await thread!.kill();
+      const res = await died.request(t, { method: 'PATCH', url: `${OPERATIONS}/${created.json.id}`, payload: { statusDetail: 'after' } });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '5');
+      assert.equal(res.json.error.code, 'serviceNotAvailable');
+      assert.equal((await died.request(t, { method: 'GET', url: `${OPERATIONS}/${created.json.id}` })).statusCode, 200);
+      const ready = await died.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 503, 'a balancer sends writers elsewhere');
+      assert.equal(ready.headers['retry-after'], '5');
+    } finally {
+      await died.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

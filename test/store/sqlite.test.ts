@@ -25,8 +25,11 @@ function freshPath(): string {
 operationStoreContract('sqlite in memory', async () => openSqliteStore({ path: ':memory:' }));
 operationStoreContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
 adminStoreContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
-changeFeedContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
-patchContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
+// Twice each: a file's writes go through the writer thread, an in-memory database's stay on the event loop.
+changeFeedContract('sqlite in memory', async () => openSqliteStore({ path: ':memory:' }));
+changeFeedContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
+patchContract('sqlite in memory', async () => openSqliteStore({ path: ':memory:' }));
+patchContract('sqlite file', async () => openSqliteStore({ path: freshPath() }));
 
 const owner = { tenantId: 'tenant-1', userId: 'user-1' };
 /** The last schema version whose users all had a UPN: a rename deleted the name's previous holder. */

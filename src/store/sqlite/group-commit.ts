@@ -8,7 +8,8 @@ import type { Database as Connection } from 'better-sqlite3';
  * savepoint per write, and commits with one sync. A write that throws (a constraint) is rolled back to its
  * savepoint and fails alone; the others commit. Each caller's promise settles only after the commit that
  * holds its write, so an acknowledged write is as durable as before, and nothing is acknowledged that a crash
- * could still undo.
+ * could still undo. It groups on whichever thread owns `db`: a file database's writer thread
+ * (writer-thread.ts), or the event loop for an in-memory one.
  */
 export class GroupCommit {
   #queue: Pending[] = [];

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import type { OperationStore } from '../../operations/ports/operation-store.js';
 import type { SecretStore, Store } from '../../operations/ports/store.js';
@@ -8,25 +7,23 @@ import {
   countSql,
   dueSql,
   insertParameters,
-  insertStatement,
   listSql,
   OPERATION_COLUMNS,
   operationFromRow,
   patchParameters,
-  patchStatement,
-  purgeStatement,
   SQLITE,
   updateParameters,
-  updateStatement,
   type OperationRow,
   type PatchedRow,
   type SqlQuery,
 } from '../sql/operation-query.js';
-import { userFromRow, userParameters, userStatements, type UserParameters, type UserRow } from '../sql/user-query.js';
+import { userFromRow, userParameters, userStatements, type UserRow } from '../sql/user-query.js';
 import { countsByStatus } from '../status-counts.js';
-import { GroupCommit } from './group-commit.js';
+import { openConnection } from './connection.js';
 import { migrate } from './migrations.js';
+import { eventLoopWrites, type StoreWrites } from './store-writes.js';
 import { sqliteAdminStore } from './sqlite-admin.js';
+import { WriterThread } from './writer-thread.js';
 
 /**
  * The store's statistics by status: the counts migration 10's triggers keep, four rows. Counting the
@@ -36,101 +33,94 @@ import { sqliteAdminStore } from './sqlite-admin.js';
  */
 export const SQLITE_COUNT_BY_STATUS_SQL = 'SELECT status, count FROM operation_counts';
 
-/** The most memory SQLite's page cache of a connection takes (a negative `cache_size` is in KiB). */
-const PAGE_CACHE_KIB = 64 * 1024;
-
 /**
  * Opens the database with this service's pragmas and brings its schema up to date. Exported so tests can
  * inspect the very connection a store would use; the service itself calls `openSqliteStore`.
  */
 export function openSqliteDatabase(path: string): Connection {
-  const db = new Database(path);
-  // WAL lets readers run alongside the writer; an in-memory database has no journal file to switch.
-  if (!db.memory) db.pragma('journal_mode = WAL');
-  // Durability is never traded for speed: a write acknowledged to a client must survive a crash or power
-  // loss, so every commit is synced. Set after journal_mode because this build defaults WAL connections to
-  // NORMAL, which can lose the last commits on power loss.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // SQLite's default page cache is 2 MiB: past a few hundred thousand operations a PATCH's b-tree pages no
-  // longer stay in it and each is read again from the OS (measured on 1,000,000 rows: 240 µs of CPU per
-  // PATCH at 2 MiB, 163 µs at 64 MiB). The cache grows only as pages are read, so a small database costs
-  // no more memory than before.
-  db.pragma(`cache_size = ${-PAGE_CACHE_KIB}`);
+  const db = openConnection(path);
   migrate(db);
   return db;
 }
 
-export function openSqliteStore(options: { path: string }): Store {
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /** Where the writes run; tests pass their own to reach the writer thread. */
+  readonly placeWrites?: (db: Connection) => StoreWrites;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  // Opened and migrated before any writer thread starts: the thread's connection never migrates.
   const db = openSqliteDatabase(options.path);
+  const writes = (options.placeWrites ?? defaultWritePlacement)(db);
   const ping = db.prepare('SELECT 1');
   const byStatus = reader<{ status: bigint; count: bigint }>(db, SQLITE_COUNT_BY_STATUS_SQL);
   // One process owns the database file, so its own writes are all the changes there are.
   const watches = new LocalWatches();
-  const group = new GroupCommit(db);
   return {
-    operations: operationStore(db, group, watches),
+    operations: operationStore(db, writes, watches),
     changes: {
       watch: async (owner, id) => watches.open(owner, id),
       releaseAll: () => watches.releaseAll(),
       signalAll: async () => watches.signalAll(),
       watching: () => watches.size,
     },
-    users: userDirectory(db),
-    secrets: secretStore(db),
-    admin: sqliteAdminStore(db),
+    users: userDirectory(db, writes),
+    secrets: secretStore(writes),
+    admin: sqliteAdminStore(db, writes),
+    // Not ready when writes would fail: a load balancer then sends clients to an instance that can write.
     ping: async () => {
+      writes.check();
       ping.get();
     },
-    statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})), groupCommits: group.statistics() }),
+    statistics: async () => ({ operationsByStatus: countsByStatus(byStatus.all({})), groupCommits: writes.statistics() }),
     close: async () => {
-      group.commitQueued();
+      await writes.close();
       db.close();
     },
   };
 }
 
-/** Writes go through `group` (see GroupCommit); a change is signalled to its watchers once it is committed. */
-function operationStore(db: Connection, group: GroupCommit, watches: LocalWatches): OperationStore {
-  const insert = db.prepare(insertStatement(SQLITE).text);
+/**
+ * A file's writes go to a writer thread, whose syncs then leave the event loop free to serve reads; an
+ * in-memory database exists only on this connection, so its writes are grouped on the event loop.
+ */
+export function defaultWritePlacement(db: Connection): StoreWrites {
+  return db.memory ? eventLoopWrites(db) : new WriterThread(db.name);
+}
+
+/**
+ * Writes go through `writes` (grouped commits, see StoreWrites); reads use this connection. A change is
+ * signalled to its watchers once it is committed.
+ */
+function operationStore(db: Connection, writes: StoreWrites, watches: LocalWatches): OperationStore {
   const select = operationReader(db, `SELECT ${OPERATION_COLUMNS} FROM operations WHERE tenant_id = ? AND user_id = ? AND id = ?`);
-  // UPDATE … RETURNING, one atomic statement, read with all(): better-sqlite3's get() resets the statement
-  // before it reaches SQLITE_DONE, the point where SQLite runs its automatic WAL checkpoint, so the WAL would
-  // grow without bound (measured: 91 MiB in 12 s); all() steps it to the end.
-  const update = operationReader(db, updateStatement(SQLITE).text);
-  // Read with all() too, for the same reason.
-  const patchRow = operationReader<PatchedRow>(db, patchStatement(SQLITE));
-  const remove = db.prepare(
-    'DELETE FROM operations WHERE tenant_id = @tenantId AND user_id = @userId AND id = @id AND (@expectedVersion IS NULL OR version = @expectedVersion)',
-  );
   const queries = new QueryStatements(db);
-  const purge = db.prepare(purgeStatement(SQLITE).text);
 
   return {
     insert: async (owner, operation) => {
-      await group.run(() => insert.run(insertParameters(owner, operation)));
+      await writes.run('insert', insertParameters(owner, operation));
     },
     get: async (owner, id) => operationFromRow(select.get(owner.tenantId, owner.userId, id)),
     update: async (owner, next, expectedVersion) => {
-      const updated = operationFromRow(await group.run(() => update.all(updateParameters(owner, next, expectedVersion))[0]));
+      const updated = operationFromRow(await writes.run('update', updateParameters(owner, next, expectedVersion)));
       if (updated) watches.signalOperation(owner, next.id);
       return updated;
     },
     patch: async (owner, id, patch) => {
-      const patched = operationFromRow(await group.run(() => patchRow.all(patchParameters(owner, id, patch))[0]));
+      const patched = operationFromRow(await writes.run('patch', patchParameters(owner, id, patch)));
       if (patched) watches.signalOperation(owner, id);
       return patched;
     },
     delete: async (owner, id, expectedVersion) => {
-      const deleted = (await group.run(() => remove.run({ ...owner, id, expectedVersion: expectedVersion ?? null }).changes)) > 0;
+      const deleted = (await writes.run('delete', { ...owner, id, expectedVersion: expectedVersion ?? null })) > 0;
       if (deleted) watches.signalOperation(owner, id);
       return deleted;
     },
     list: async (owner, query) => queries.all(listSql(SQLITE, owner, query)).map((row) => operationFromRow(row)!),
     count: async (owner, filter) => queries.count(countSql(SQLITE, owner, filter)),
     listDue: async (owner, now, limit) => queries.all(dueSql(SQLITE, owner, now, limit)).map((row) => operationFromRow(row)!),
-    purgeFinished: async (before, limit) => purge.run({ before, limit }).changes,
+    purgeFinished: async (before, limit) => writes.run('purgeFinished', { before, limit }),
   };
 }
 
@@ -172,35 +162,21 @@ class QueryStatements {
   }
 }
 
-function secretStore(db: Connection): SecretStore {
-  const insert = db.prepare('INSERT INTO secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING');
-  const select = db.prepare<[{ name: string }], { value: string }>('SELECT value FROM secrets WHERE name = @name');
-  const putIfAbsent = db.transaction((name: string, value: string) => {
-    insert.run({ name, value });
-    return select.get({ name })!.value;
-  });
-  const remove = db.prepare('DELETE FROM secrets WHERE name >= @from AND name < @to');
+function secretStore(writes: StoreWrites): SecretStore {
   return {
-    putIfAbsent: async (name, value) => putIfAbsent(name, value),
-    removeRange: async (from, to) => remove.run({ from, to }).changes,
+    putIfAbsent: async (name, value) => writes.run('putSecret', { name, value }),
+    removeRange: async (from, to) => writes.run('removeSecrets', { from, to }),
   };
 }
 
-function userDirectory(db: Connection): UserDirectory {
+function userDirectory(db: Connection, writes: StoreWrites): UserDirectory {
   const statements = userStatements(SQLITE);
   const byId = reader<UserRow>(db, statements.byId.text);
   const byUpn = reader<UserRow>(db, statements.byUpn.text);
-  const releaseUpn = db.prepare(statements.releaseUpn.text);
-  const save = db.prepare(statements.save.text);
-  // One transaction: the UPN's previous holder releases it, then this user takes it.
-  const upsert = db.transaction((params: UserParameters) => {
-    releaseUpn.run(params);
-    save.run(params);
-  });
 
   return {
     upsert: async (user) => {
-      upsert(userParameters(user));
+      await writes.run('upsertUser', userParameters(user));
     },
     findById: async (tenantId, id) => fromUserRow(byId.get({ tenantId, id })),
     findByUserPrincipalName: async (tenantId, userPrincipalName) =>
