@@ -89,7 +89,7 @@ export class OperationService {
     const watch = await this.changes.watch(owner, seen.id, forMs);
     try {
       let current = await this.get(owner, seen.id);
-      while (watch && current.version === seen.version && !isTerminal(current.status) && !hangup?.hungUp) {
+      while (watch && !watch.released && current.version === seen.version && !isTerminal(current.status) && !hangup?.hungUp) {
         const remaining = deadline - performance.now();
         if (remaining <= 0) break;
         await untilSignalled(watch.changed(), Math.min(remaining, this.#msUntilNextStep(current)), hangup);
@@ -160,7 +160,7 @@ export class OperationService {
 
 /** Without a feed, a wait ends at the operation's next scheduled step or at its deadline, re-reading then. */
 const NO_CHANGE_FEED: ChangeFeed = {
-  watch: async () => ({ changed: () => new Promise<void>(() => {}), close: async () => {} }),
+  watch: async () => ({ changed: () => new Promise<void>(() => {}), released: false, close: async () => {} }),
   releaseAll: () => {},
   signalAll: async () => {},
   watching: () => 0,

@@ -37,7 +37,11 @@ export class LocalWatches {
     watchers.add(watcher);
     this.#open += 1;
     let closed = false;
+    const watches = this;
     return {
+      get released() {
+        return watches.#released;
+      },
       changed: () => {
         if (this.#released || closed || watcher.pending) {
           watcher.pending = false;

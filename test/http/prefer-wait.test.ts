@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { emulatorServices } from '../../src/app.js';
 import { TICKS_PER_SECOND } from '../../src/operations/date-time-offset.js';
 import { PASSWORD_METHOD_ID } from '../../src/operations/password-reset.js';
+import { RECONNECT_MS } from '../../src/store/postgres/change-listener.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/operations/ports/store.js';
@@ -271,6 +272,35 @@ await describePostgres('Prefer: wait when the listening connection is lost (Post
   });
 });
 
+await describePostgres('Prefer: wait when the listening connection is lost and the store closes (PostgreSQL)', () => {
+  it('the reopening it had scheduled, due after the close, opens nothing: no connection outlives the store', { timeout: 8_000 }, async () => {
+    const name = `graph-lro-test-${process.pid}-${Date.now()}-closed`;
+    // Closed with the harness, which drops its schema.
+    const { store, nextWatch } = observed(await openFreshPostgresStore({ applicationName: name }));
+    const h = await startHarness({ store, ...WAITING });
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
+    const listeners = async () => (await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [`${name}/listener`])).rowCount;
+    try {
+      const { token } = await h.user('waiter@contoso.com');
+      const url = `${OPERATIONS}/${(await h.request(token, { method: 'POST', url: OPERATIONS, payload: {} })).json.id}`;
+      const watching = nextWatch();
+      const waiting = h.request(token, { method: 'GET', url, headers: { prefer: 'wait=30' } });
+      await watching;
+      assert.equal((await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${name}/listener`])).rowCount, 1);
+      await sleep(100); // the client has seen its connection end, and scheduled the reopening
+      const closed = h.app.close();
+      assert.equal((await waiting).statusCode, 200, 'the waiting request is answered at the close');
+      await closed;
+      await store.close();
+      await sleep(RECONNECT_MS + 300);
+      assert.equal(await listeners(), 0, 'no listening connection was opened after the close');
+    } finally {
+      await admin.end();
+    }
+  });
+});
+
 describe('Prefer: wait and the emulator clock', () => {
   it('a jump of the clock past a scheduled step ends the wait at once', BOUND, async () => {
     const { store, nextWatch } = observed(openSqliteStore({ path: ':memory:' }));
@@ -303,8 +333,11 @@ describe('Prefer: wait and shutdown', () => {
     const watching = nextWatch();
     const waiting = h.request(token, { method: 'GET', url: `${OPERATIONS}/${created.json.id}`, headers: { prefer: 'wait=30' } });
     await watching;
+    const closing = performance.now();
     const closed = h.app.close();
     const res = await waiting;
+    // Not the end of its 30 s wait: until it ends, a rolling restart waits, and the request re-reads the row.
+    assert.ok(performance.now() - closing < 10_000, `answered ${Math.round(performance.now() - closing)} ms after the close began`);
     assert.equal(res.statusCode, 200);
     assert.equal(res.json.status, 'notStarted');
     await closed;

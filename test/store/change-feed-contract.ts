@@ -189,8 +189,11 @@ export function changeFeedContract(name: string, open: () => Promise<Store>, ope
       const watch = (await store.changes.watch(owner, op.id, 10_000))!;
       const changed = watch.changed();
       assert.equal(await settledNow(changed), false, 'waiting before releaseAll');
+      assert.equal(watch.released, false);
       store.changes.releaseAll();
       assert.equal(await settlesInTime(changed), true, 'releaseAll ended the wait');
+      assert.equal(watch.released, true, 'the watch tells its waiter to stop waiting');
+      assert.equal(await settledNow(watch.changed()), true, 'and later waits end at once');
       assert.equal(await store.changes.watch(owner, op.id, 10_000), undefined);
       await watch.close();
     });

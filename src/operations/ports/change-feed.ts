@@ -28,6 +28,11 @@ export interface OperationWatch {
    * the read and the wait is not missed. A signal may be spurious (another instance reconnected): re-read.
    */
   changed(): Promise<void>;
+  /**
+   * The feed was released (the process is shutting down): `changed()` answers at once from now on, so the
+   * waiting request ends with the operation as it is instead of re-reading it until its deadline.
+   */
+  readonly released: boolean;
   /** Stops watching; idempotent. */
   close(): Promise<void>;
 }

@@ -59,7 +59,7 @@ export async function notifyWatchers(pool: pg.Pool, owner: Owner, id: string): P
 }
 
 /** How soon a lost listening connection is opened again while requests wait. */
-const RECONNECT_MS = 1_000;
+export const RECONNECT_MS = 1_000;
 /** Longer than a watch lasts, so its row outlives it; a row of a crashed instance goes after this. */
 const WATCHER_MARGIN_MS = 10_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -193,6 +193,8 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (this.#reconnecting || this.#released || this.#local.size === 0) return;
     this.#reconnecting = true;
     setTimeout(() => {
+      // Closed meanwhile: a connection opened now would be nobody's to end, and would hold the process open.
+      if (this.#released) return;
       void this.#listening().then((listening) => {
         this.#reconnecting = false;
         if (listening) this.#local.signalAll();
