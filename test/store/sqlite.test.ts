@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { prepareWrites } from '../../src/store/sqlite/store-writes.js';
 import { openSqliteDatabase, openSqliteStore, SQLITE_COUNT_BY_STATUS_SQL } from '../../src/store/sqlite/sqlite-store.js';
 import { patchParameters, patchStatement, SQLITE } from '../../src/store/sql/operation-query.js';
 import type { LongRunningOperation } from '../../src/operations/long-running-operation.js';
@@ -187,6 +188,31 @@ describe('sqlite specifics', () => {
         { status: 2, count: 1 },
         { status: 3, count: 0 },
       ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a reset empties the operations with the delete trigger stepped aside, and leaves the schema and the counts right', () => {
+    const db = openSqliteDatabase(':memory:');
+    try {
+      const insert = db.prepare(
+        `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES (@tenantId, @userId, @id, 0, 0, @status, 1)`,
+      );
+      for (const [id, status] of [['a', 0], ['b', 1], ['c', 2]] as const) insert.run({ ...owner, id, status });
+      const triggers = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
+      const before = triggers();
+      assert.equal(before.length, 3);
+      const counts = () => db.prepare('SELECT count FROM operation_counts ORDER BY status').pluck().all();
+      db.transaction(() => prepareWrites(db).replaceAll({ operations: [], users: undefined }))();
+      assert.equal(db.prepare('SELECT count(*) FROM operations').pluck().get(), 0);
+      assert.deepEqual(counts(), [0, 0, 0, 0]);
+      assert.deepEqual(triggers(), before, 'the trigger is back as the migration made it');
+      // And it counts again: a later insert and delete move the counts.
+      insert.run({ ...owner, id: 'd', status: 3 });
+      insert.run({ ...owner, id: 'e', status: 3 });
+      db.prepare("DELETE FROM operations WHERE id = 'd'").run();
+      assert.deepEqual(counts(), [0, 0, 0, 1]);
     } finally {
       db.close();
     }

@@ -124,9 +124,7 @@ function prepareOtherWrites(db: Connection): Pick<PreparedWrites, 'purgeFinished
     },
     removeSecrets: (parameters) => removeSecrets.run(parameters).changes,
     replaceAll: ({ operations, users }) => {
-      // Row by row since migration 10: a table with triggers loses SQLite's truncate optimisation. A reset
-      // or an import is rare and the counts by status must follow it, which the delete trigger does.
-      db.prepare('DELETE FROM operations').run();
+      emptyOperations(db);
       if (users !== undefined) {
         db.prepare('DELETE FROM users').run();
         for (const slice of chunks(users)) run(insertUsersSql(SQLITE, slice));
@@ -134,6 +132,22 @@ function prepareOtherWrites(db: Connection): Pick<PreparedWrites, 'purgeFinished
       for (const slice of chunks(operations)) run(insertOperationsSql(SQLITE, slice));
     },
   };
+}
+
+/**
+ * Empties the operations table and zeroes the counts by status (migration 10), in the caller's
+ * transaction. With its delete trigger in place SQLite deletes row by row, each from every index: 31 s for
+ * 1,000,000 rows, against 0.2 s for the one-step truncate it does on a table without delete triggers. So the
+ * trigger steps aside for the statement and is put back as the database itself stores it: its one
+ * definition stays the migration's.
+ */
+function emptyOperations(db: Connection): void {
+  const trigger = db.prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'operation_counts_delete'").pluck().get();
+  if (trigger === undefined) throw new Error('the operation_counts_delete trigger of migration 10 is missing');
+  db.exec('DROP TRIGGER operation_counts_delete');
+  db.prepare('DELETE FROM operations').run();
+  db.prepare('UPDATE operation_counts SET count = 0').run();
+  db.exec(trigger);
 }
 
 /**
