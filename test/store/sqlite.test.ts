@@ -48,6 +48,13 @@ const stored: LongRunningOperation = {
   finishedAt: null,
 };
 
+/** An operation row with nothing but its key and status, written straight into the table. */
+function bareInsert(db: Database.Database): Database.Statement<[{ tenantId: string; userId: string; id: string; status: number }]> {
+  return db.prepare(
+    'INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES (@tenantId, @userId, @id, 0, 0, @status, 1)',
+  );
+}
+
 /** A database file migrated up to `version` only, as a release of that schema left it; open, for the test to fill. */
 function databaseAtVersion(path: string, version: number): Database.Database {
   const db = new Database(path);
@@ -122,12 +129,10 @@ describe('sqlite specifics', () => {
   it('migrating a database with operations to the counts by status counts the ones it has', async () => {
     const path = freshPath();
     const old = databaseAtVersion(path, SCHEMA_WITHOUT_COUNTS);
-    const insert = old.prepare(
-      `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES ('t', ?, ?, 0, 0, ?, 1)`,
-    );
+    const insert = bareInsert(old);
     // 3 notStarted, 1 running, none succeeded, 2 failed, across two owners.
-    for (const [user, id, status] of [['u1', 'a', 0], ['u1', 'b', 0], ['u2', 'a', 0], ['u1', 'c', 1], ['u1', 'd', 3], ['u2', 'd', 3]] as const) {
-      insert.run(user, id, status);
+    for (const [userId, id, status] of [['u1', 'a', 0], ['u1', 'b', 0], ['u2', 'a', 0], ['u1', 'c', 1], ['u1', 'd', 3], ['u2', 'd', 3]] as const) {
+      insert.run({ tenantId: 't', userId, id, status });
     }
     old.close();
 
@@ -168,9 +173,7 @@ describe('sqlite specifics', () => {
   it('a PATCH that keeps the status runs no trigger; one that changes it writes the two counts', () => {
     const db = openSqliteDatabase(':memory:');
     try {
-      db.prepare(
-        `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES (@tenantId, @userId, 'op-1', 0, 0, 1, 1)`,
-      ).run(owner);
+      bareInsert(db).run({ ...owner, id: 'op-1', status: 1 });
       const patch = db.prepare(patchStatement(SQLITE)).safeIntegers(true);
       // total_changes() counts the rows that triggers write too: one is the operation alone.
       const rowsWritten = (run: () => unknown) => {
@@ -196,9 +199,7 @@ describe('sqlite specifics', () => {
   it('a reset empties the operations with the delete trigger stepped aside, and leaves the schema and the counts right', () => {
     const db = openSqliteDatabase(':memory:');
     try {
-      const insert = db.prepare(
-        `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version) VALUES (@tenantId, @userId, @id, 0, 0, @status, 1)`,
-      );
+      const insert = bareInsert(db);
       for (const [id, status] of [['a', 0], ['b', 1], ['c', 2]] as const) insert.run({ ...owner, id, status });
       const triggers = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
       const before = triggers();
@@ -234,12 +235,9 @@ describe('sqlite specifics', () => {
   it('the schema refuses a status outside the enum', () => {
     const db = openSqliteDatabase(':memory:');
     try {
-      const insert = db.prepare(
-        `INSERT INTO operations (tenant_id, user_id, id, created_ticks, last_action_ticks, status, version)
-         VALUES ('t', 'u', ?, 0, 0, ?, 1)`,
-      );
-      insert.run('ok', 3);
-      assert.throws(() => insert.run('bad', 4), /CHECK constraint/);
+      const insert = bareInsert(db);
+      insert.run({ tenantId: 't', userId: 'u', id: 'ok', status: 3 });
+      assert.throws(() => insert.run({ tenantId: 't', userId: 'u', id: 'bad', status: 4 }), /CHECK constraint/);
     } finally {
       db.close();
     }
